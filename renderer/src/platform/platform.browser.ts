@@ -1,0 +1,51 @@
+import type { AccessToken, PosPlatform, TerminalSetup } from './pos-platform.ts';
+
+const SETUP_KEY = 'pos.setup';
+const SECRET_KEY = 'pos.client-secret';
+/** Renew this long before `expires_in` runs out, as Dintero's own SDKs do. */
+const RENEW_EARLY_MS = 10 * 60_000;
+
+function parseSetup(text: string | null): TerminalSetup | null {
+  if (text === null) return null;
+  const v: unknown = JSON.parse(text);
+  if (typeof v !== 'object' || v === null) return null;
+  const { serverUrl, accountId, clientId } = { serverUrl: undefined, accountId: undefined, clientId: undefined, ...v };
+  return typeof serverUrl === 'string' && typeof accountId === 'string' && typeof clientId === 'string' ? { serverUrl, accountId, clientId } : null;
+}
+
+/**
+ * For kiosks and tests: the browser keeps the setup and the secret in local storage, which is as
+ * safe as the machine's user profile. Tokens come straight from the server's token endpoint.
+ */
+export function browserPlatform(storage: Storage, fetchFn: typeof fetch, now: () => number): PosPlatform {
+  let cached: AccessToken | null = null;
+  return {
+    kind: 'browser',
+    loadSetup: () => Promise.resolve(parseSetup(storage.getItem(SETUP_KEY))),
+    saveSetup(setup, secret) {
+      storage.setItem(SETUP_KEY, JSON.stringify(setup));
+      storage.setItem(SECRET_KEY, secret);
+      cached = null;
+      return Promise.resolve();
+    },
+    async accessToken() {
+      if (cached !== null && cached.expiresAt - RENEW_EARLY_MS > now()) return cached;
+      const setup = parseSetup(storage.getItem(SETUP_KEY));
+      const secret = storage.getItem(SECRET_KEY);
+      if (setup === null || secret === null) throw new Error('This till is not set up yet.');
+      const res = await fetchFn(`${setup.serverUrl}/v1/accounts/${setup.accountId}/auth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${btoa(`${setup.clientId}:${secret}`)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'client_credentials', audience: `${setup.serverUrl}/v1/accounts/${setup.accountId}` }),
+      });
+      const body: unknown = await res.json();
+      if (!res.ok || typeof body !== 'object' || body === null || !('access_token' in body) || !('expires_in' in body)) {
+        throw new Error(`The server refused the till's credentials (HTTP ${res.status}).`);
+      }
+      const { access_token, expires_in } = body;
+      if (typeof access_token !== 'string' || typeof expires_in !== 'number') throw new Error('The server sent an unreadable token.');
+      cached = { accessToken: access_token, expiresAt: now() + expires_in * 1000 };
+      return cached;
+    },
+  };
+}
