@@ -1,0 +1,97 @@
+/**
+ * Builds the sync server without listening, so tests drive it with `inject()` and `server.ts`
+ * adds only the socket. Order: error handling and auth first, then each service's routes.
+ */
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { systemClock, type Clock } from './clock.ts';
+import type { Db } from './db/connect.ts';
+import { migrateToLatest } from './db/migrations.ts';
+import { registerAuth, type RouteAuth } from './plugins/auth.ts';
+import { registerErrorHandler } from './plugins/error-handler.ts';
+import { loadSigningKeys } from './services/auth/keys.ts';
+import { createAuthRepo } from './services/auth/repo.ts';
+import { authRoutes } from './services/auth/routes.ts';
+import { createAuthService, type AuthService } from './services/auth/service.ts';
+import { createWalletRepo } from './services/wallets/repo.ts';
+import { walletRoutes } from './services/wallets/routes.ts';
+import { createWalletService } from './services/wallets/service.ts';
+import { productRoutes } from './services/products/routes.ts';
+import { createProductService } from './services/products/service.ts';
+import { createProductRepo } from './services/products/repo.ts';
+
+export interface AppOptions {
+  db: Db;
+  /** Origin clients use to reach us, e.g. `http://127.0.0.1:8080`; the token issuer and audience base. */
+  publicUrl: string;
+  clock?: Clock;
+  logger?: boolean | { level: string };
+  /** Bytes; Dintero does not publish a limit, 1 MiB fits a 1,000-line receipt. */
+  bodyLimit?: number;
+  /** How often revoked clients are re-read from the database (ms); 0 disables the timer. */
+  revocationRefreshMs?: number;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  auth: AuthService;
+  routes: readonly RouteAuth[];
+}
+
+export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
+  const clock = opts.clock ?? systemClock;
+  await migrateToLatest(opts.db.kysely);
+  const authRepo = createAuthRepo(opts.db.kysely);
+  const keys = await loadSigningKeys(authRepo, clock.now());
+  const issuer = opts.publicUrl.replace(/\/$/, '');
+  const auth = createAuthService(authRepo, keys, clock, issuer);
+  await auth.refreshRevocations();
+
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // The till and web shops send ids in paths; keep them exact.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  // JSON only (contract §0.1): anything else is 415, not a string body that fails validation later.
+  app.removeContentTypeParser(['text/plain']);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Offline POS sync server (Dintero Loyalty & Virtual Cards compatible)', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  // Browser clients (web shops, Dintero's discounts web SDK) call us directly.
+  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], maxAge: 600 });
+
+  const routes: RouteAuth[] = [];
+  registerAuth(app, auth, routes);
+
+  app.get('/health', { config: { public: true }, schema: { hide: true } }, () => ({ status: 'ok' }));
+  app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger());
+
+  authRoutes(app, auth, keys);
+  const walletService = createWalletService(createWalletRepo(opts.db), clock);
+  walletRoutes(app, walletService);
+  productRoutes(app, createProductService(createProductRepo(opts.db), clock));
+
+  if ((opts.revocationRefreshMs ?? 5000) > 0) {
+    const timer = setInterval(() => {
+      auth.refreshRevocations().catch((e: unknown) => app.log.warn({ err: e }, 'could not refresh revoked clients'));
+    }, opts.revocationRefreshMs ?? 5000);
+    timer.unref();
+    app.addHook('onClose', () => clearInterval(timer));
+  }
+
+  await app.ready();
+  return { app, auth, routes };
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { DEFAULT_DATABASE_URL } from './db/connect.ts';
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
+  /** The origin clients use to reach us; token audiences are `<PUBLIC_URL>/v1/accounts/{aid}`. */
+  PUBLIC_URL: z.url().optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ServerConfig = z.infer<typeof EnvSchema>;
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid server configuration:\n${lines}`);
+  }
+  return parsed.data;
+}

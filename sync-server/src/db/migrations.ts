@@ -1,0 +1,24 @@
+/**
+ * The one migration set for SQLite and PostgreSQL, applied at start-up. Append a file under
+ * migrations/ and a line here; never edit a released migration.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { migration as auth } from './migrations/0001-auth.ts';
+import { migration as wallets } from './migrations/0002-wallets.ts';
+import { migration as products } from './migrations/0003-products.ts';
+
+const migrations: Record<string, Migration> = {
+  '0001_auth': auth,
+  '0002_wallets': wallets,
+  '0003_products': products,
+};
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
