@@ -1,0 +1,496 @@
+/**
+ * Wallets (virtual gift cards) over an append-only ledger (core/src/wallet/ledger.ts).
+ *
+ * Choices where Dintero's contract is silent (reference §9.10):
+ * - A drawdown above `amount_available` is refused (400 WALLET_INSUFFICIENT_FUNDS), never partial.
+ * - `ref_id` is an idempotency key per card for transactions, captures, voids and tokens: the same
+ *   request again returns the original; the same `ref_id` with a different amount, currency, type,
+ *   pending flag or parent is 409 WALLET_REF_ID_CONFLICT. Metadata is not compared.
+ * - PIN: a card's own token needs the PIN (in /wallets/info, or as `pin` in the transaction body).
+ *   A correct PIN at /wallets/info lets the same API client use the token without the PIN for
+ *   10 minutes, so Dintero's two-step till flow works unchanged. Temporary tokens (made by an
+ *   authorised client through /cards/{id}/tokens) need no PIN.
+ * - Guessing: 5 wrong PINs in a row lock the card for 15 minutes (429 WALLET_CARD_LOCKED), for every
+ *   client, since card crackers spread over many clients and addresses. Unknown tokens count per
+ *   API client: 20 in 10 minutes and that client gets 429 WALLET_TOO_MANY_ATTEMPTS on token lookups.
+ * - `active_from` blocks drawdowns (fund is allowed); after `expires_at` nothing new is allowed,
+ *   but a pending amount reserved before expiry can still be captured or voided.
+ * - Deleting a card is a soft delete; its ledger stays.
+ * - `amount_reserved` reports the pending locks (same as `amount_pending`).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  amountAvailable,
+  applyEntry,
+  asCurrency,
+  DEFAULT_PIN_FORMAT,
+  maskCode,
+  type Format,
+  EMPTY_TOTALS,
+  pendingRemaining,
+  planEntry,
+  type CardTotals,
+  type LedgerRequest,
+} from '@pos/core';
+import type { Card, CardCreate, Capture, TokenCode, TokenCreate, Transaction, TransactionCreate, Void } from '@pos/core/contracts/wallets';
+import type { Transaction as Trx } from 'kysely';
+import type { Clock } from '../../clock.ts';
+import type { Database, WalletCardsTable, WalletTokensTable, WalletTransactionsTable } from '../../db/schema.ts';
+import { ApiError, badRequest, conflict, forbidden, notFound, tooManyRequests } from '../../errors.ts';
+import { checkTokenFormat, codeResponse, derivedCode, hashPin, hashToken, randomCode } from './codes.ts';
+import type { WalletRepo } from './repo.ts';
+
+export interface Actor {
+  readonly clientId: string;
+  /** Holds admin:wallets or write:wallets: may fund and address cards by card_id. */
+  readonly canWrite: boolean;
+}
+
+const PIN_MAX_FAILURES = 5;
+const PIN_LOCK_MS = 15 * 60_000;
+const PIN_GRANT_MS = 10 * 60_000;
+const TOKEN_MAX_FAILURES = 20;
+const TOKEN_WINDOW_MS = 10 * 60_000;
+
+const MONEY_ERRORS: Record<string, number> = {
+  WALLET_INSUFFICIENT_FUNDS: 400,
+  WALLET_NOT_PENDING: 400,
+  WALLET_CAPTURE_EXCEEDS_PENDING: 400,
+  WALLET_NOTHING_TO_SETTLE: 400,
+  WALLET_AMOUNT_INVALID: 400,
+};
+
+const parseJson = (text: string): Record<string, unknown> => {
+  const v: unknown = JSON.parse(text);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v)) : {};
+};
+
+const totalsOf = (head: WalletTransactionsTable | undefined): CardTotals =>
+  head === undefined
+    ? EMPTY_TOTALS
+    : { amount_balance: head.balance_after, amount_pending: head.pending_after, amount_funds: head.funds_after, amount_drawdown: head.drawdown_after };
+
+const consecutiveFailures = (newestFirst: ReadonlyArray<{ outcome: string }>): number => {
+  const i = newestFirst.findIndex((e) => e.outcome !== 'fail');
+  return i === -1 ? newestFirst.length : i;
+};
+
+const requestHash = (parts: Record<string, string | number | boolean | null>): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+const tokenPrefix = (format: Format | undefined): string => format?.prefix ?? (format === undefined || Object.keys(format).every((k) => k === 'prefix' || k === 'barcode') ? 'DINCARD:' : '');
+
+export function createWalletService(repo: WalletRepo, clock: Clock) {
+  let pepper: Promise<string> | undefined;
+  const secret = (): Promise<string> => (pepper ??= repo.getOrCreateSecret('wallet_secret', () => randomBytes(32).toString('hex'), clock.now().toISOString()));
+
+  function cardView(card: WalletCardsTable, head: WalletTransactionsTable | undefined, now: Date): Card {
+    const t = totalsOf(head);
+    const status = card.deleted_at !== null
+      ? 'deleted'
+      : card.expires_at !== null && card.expires_at <= now.toISOString()
+        ? 'expired'
+        : t.amount_drawdown > 0 || t.amount_pending > 0
+          ? 'active'
+          : 'unused';
+    return {
+      id: card.id,
+      created_at: card.created_at,
+      created_by: card.created_by,
+      card_id: card.card_id,
+      ...(card.customer_id === null ? {} : { customer_id: card.customer_id }),
+      ...(card.name === null ? {} : { name: card.name }),
+      metadata: parseJson(card.metadata),
+      amount: card.amount,
+      currency: asCurrency(card.currency),
+      amount_balance: t.amount_balance,
+      amount_available: amountAvailable(t),
+      amount_funds: t.amount_funds,
+      amount_drawdown: t.amount_drawdown,
+      amount_pending: t.amount_pending,
+      amount_reserved: t.amount_pending,
+      ...(card.active_from === null ? {} : { active_from: card.active_from }),
+      ...(card.expires_at === null ? {} : { expires_at: card.expires_at }),
+      type: card.type === 'credit_note' ? 'credit_note' : 'gift_card',
+      status,
+      ...(card.originated_by === null ? {} : { originated_by: card.originated_by }),
+      has_pin: card.pin_hash !== null,
+    };
+  }
+
+  function transactionView(row: WalletTransactionsTable, cardId: string, remaining?: number): Transaction {
+    return {
+      id: row.id,
+      created_at: row.created_at,
+      created_by: row.created_by,
+      card_id: cardId,
+      metadata: parseJson(row.metadata),
+      ref_id: row.ref_id,
+      amount: row.amount,
+      currency: asCurrency(row.currency),
+      type: row.type === 'fund' || row.type === 'pending_capture' || row.type === 'voided' ? row.type : 'drawdown',
+      ...(row.parent_id === null ? {} : { parent_id: row.parent_id }),
+      ...(row.originated_by === null ? {} : { originated_by: row.originated_by }),
+      ...(remaining === undefined ? {} : { amount_pending: remaining }),
+    };
+  }
+
+  async function liveCard(accountId: string, cardId: string): Promise<WalletCardsTable> {
+    const card = await repo.findCard(accountId, cardId);
+    if (card === undefined || card.deleted_at !== null) throw notFound('WALLET_CARD_NOT_FOUND', `no card ${cardId}`);
+    return card;
+  }
+
+  async function remainingOf(pendings: readonly WalletTransactionsTable[], q?: Trx<Database>): Promise<Map<string, number>> {
+    const ids = pendings.filter((p) => p.type === 'pending_capture').map((p) => p.id);
+    const settlements = await repo.settlementsOf(ids, q);
+    const out = new Map<string, number>();
+    for (const p of pendings) {
+      if (p.type !== 'pending_capture') continue;
+      out.set(p.id, pendingRemaining({ type: 'pending_capture', amount: p.amount, parent_id: null }, settlements.filter((s) => s.parent_id === p.id).map((s) => ({ type: s.type === 'voided' ? 'voided' : 'drawdown', amount: s.amount, parent_id: s.parent_id }))));
+    }
+    return out;
+  }
+
+  /** Appends one entry under the card's lock, or returns the original for a replayed `ref_id`. */
+  async function append(
+    card: WalletCardsTable,
+    actor: Actor,
+    input: { refId: string; hash: string; metadata: Record<string, unknown> | undefined; originatedBy: string | undefined; tokenId: string | null },
+    decide: (trx: Trx<Database>, totals: CardTotals) => Promise<LedgerRequest>,
+  ): Promise<Transaction> {
+    const now = clock.now().toISOString();
+    return repo.withCardLock(card.id, async (trx) => {
+      const previous = await repo.findTransactionByRef(card.id, input.refId, trx);
+      if (previous !== undefined) {
+        if (previous.request_hash !== input.hash) {
+          throw conflict('WALLET_REF_ID_CONFLICT', `ref_id ${input.refId} was already used on this card for a different request`);
+        }
+        const remaining = previous.type === 'pending_capture' ? (await remainingOf([previous], trx)).get(previous.id) : undefined;
+        return transactionView(previous, card.card_id, remaining);
+      }
+      if (input.tokenId !== null) {
+        const token = await trx.selectFrom('wallet_tokens').select('expires_after_transaction').where('id', '=', input.tokenId).executeTakeFirstOrThrow();
+        if (token.expires_after_transaction === 1 && (await repo.tokenUsed(input.tokenId, trx))) {
+          throw badRequest('WALLET_TOKEN_USED', 'this token was for one transaction and has been used');
+        }
+      }
+      const head = await repo.head(card.id, trx);
+      const totals = totalsOf(head);
+      const planned = planEntry(totals, await decide(trx, totals));
+      if (!planned.ok) throw new ApiError(MONEY_ERRORS[planned.error.code] ?? 400, planned.error.code, planned.error.message);
+      const after = applyEntry(totals, planned.value);
+      const row: WalletTransactionsTable = {
+        id: randomUUID(),
+        account_id: card.account_id,
+        card_pk: card.id,
+        seq: (head?.seq ?? 0) + 1,
+        ref_id: input.refId,
+        type: planned.value.type,
+        amount: planned.value.amount,
+        currency: card.currency,
+        parent_id: planned.value.parent_id,
+        token_id: input.tokenId,
+        metadata: JSON.stringify(input.metadata ?? {}),
+        originated_by: input.originatedBy ?? null,
+        request_hash: input.hash,
+        balance_after: after.amount_balance,
+        pending_after: after.amount_pending,
+        funds_after: after.amount_funds,
+        drawdown_after: after.amount_drawdown,
+        created_at: now,
+        created_by: actor.clientId,
+      };
+      await repo.insertTransaction(row, trx);
+      return transactionView(row, card.card_id, row.type === 'pending_capture' ? row.amount : undefined);
+    });
+  }
+
+  /**
+   * Card lockout and PIN check. The check and its recorded outcome run under the card's lock, so
+   * parallel guesses cannot slip past the failure count; the outcome commits before we answer.
+   */
+  async function checkPin(card: WalletCardsTable, actor: Actor, pin: string | undefined): Promise<void> {
+    if (card.pin_hash === null) return;
+    const pinHash = card.pin_hash;
+    const pepperValue = await secret();
+    const verdict = await repo.withCardLock(card.id, async (trx) => {
+      const now = clock.now();
+      const recent = await repo.cardAuthEvents(card.id, 'pin', new Date(now.getTime() - PIN_LOCK_MS).toISOString(), PIN_MAX_FAILURES, trx);
+      const streak = consecutiveFailures(recent);
+      if (streak >= PIN_MAX_FAILURES) {
+        const unlockAt = new Date(Date.parse(recent[0]?.created_at ?? now.toISOString()) + PIN_LOCK_MS);
+        return { code: 'WALLET_CARD_LOCKED', message: `too many wrong PINs: the card is locked until ${unlockAt.toISOString()}` } as const;
+      }
+      if (pin === undefined) {
+        const last = recent[0];
+        const granted = last !== undefined && last.outcome === 'ok' && last.client_id === actor.clientId && Date.parse(last.created_at) > now.getTime() - PIN_GRANT_MS;
+        return granted ? null : ({ code: 'WALLET_PIN_REQUIRED', message: 'this card has a PIN: send it as `pin`' } as const);
+      }
+      const ok = hashPin(pepperValue, card.id, pin) === pinHash;
+      await repo.recordAuthEvent({ id: randomUUID(), account_id: card.account_id, card_pk: card.id, client_id: actor.clientId, kind: 'pin', outcome: ok ? 'ok' : 'fail', created_at: now.toISOString() }, trx);
+      if (ok) return null;
+      const left = PIN_MAX_FAILURES - streak - 1;
+      return left <= 0
+        ? ({ code: 'WALLET_CARD_LOCKED', message: 'too many wrong PINs: the card is locked for 15 minutes' } as const)
+        : ({ code: 'WALLET_PIN_INVALID', message: `wrong PIN (${left} ${left === 1 ? 'try' : 'tries'} left before the card locks)` } as const);
+    });
+    if (verdict === null) return;
+    throw verdict.code === 'WALLET_CARD_LOCKED' ? tooManyRequests(verdict.code, verdict.message) : forbidden(verdict.code, verdict.message);
+  }
+
+  /** Resolves a token to its live card, counting unknown tokens against the client. */
+  async function resolveToken(accountId: string, actor: Actor, token: string): Promise<{ card: WalletCardsTable; tok: WalletTokensTable }> {
+    const now = clock.now();
+    const since = new Date(now.getTime() - TOKEN_WINDOW_MS).toISOString();
+    if ((await repo.clientFailures(actor.clientId, 'token', since)) >= TOKEN_MAX_FAILURES) {
+      throw tooManyRequests('WALLET_TOO_MANY_ATTEMPTS', 'too many unknown card tokens from this client: try again in 10 minutes');
+    }
+    const tok = await repo.findTokenByHash(hashToken(token));
+    const card = tok === undefined || tok.account_id !== accountId ? undefined : await repo.findCardByPk(tok.card_pk);
+    if (tok === undefined || card === undefined || card.deleted_at !== null) {
+      await repo.recordAuthEvent({ id: randomUUID(), account_id: accountId, card_pk: null, client_id: actor.clientId, kind: 'token', outcome: 'fail', created_at: now.toISOString() });
+      throw notFound('WALLET_TOKEN_NOT_FOUND', 'no card has this token');
+    }
+    if (tok.expires_at <= now.toISOString()) throw notFound('WALLET_TOKEN_EXPIRED', 'this token has expired');
+    return { card, tok };
+  }
+
+  function checkWindow(card: WalletCardsTable, kind: 'fund' | 'drawdown'): void {
+    const now = clock.now().toISOString();
+    if (card.expires_at !== null && card.expires_at <= now) throw badRequest('WALLET_CARD_EXPIRED', `the card expired at ${card.expires_at}`);
+    if (kind === 'drawdown' && card.active_from !== null && card.active_from > now) {
+      throw badRequest('WALLET_CARD_NOT_ACTIVE', `the card can be used from ${card.active_from}`);
+    }
+  }
+
+  async function cardWithHead(card: WalletCardsTable): Promise<Card> {
+    return cardView(card, await repo.head(card.id), clock.now());
+  }
+
+  return {
+    async createCard(accountId: string, actor: Actor, input: CardCreate) {
+      const now = clock.now();
+      if (input.active_from !== undefined && input.expires_at !== undefined && Date.parse(input.active_from) >= Date.parse(input.expires_at)) {
+        throw badRequest('WALLET_PERIOD_INVALID', 'active_from must be before expires_at');
+      }
+      if (input.expires_at !== undefined && Date.parse(input.expires_at) <= now.getTime()) {
+        throw badRequest('WALLET_PERIOD_INVALID', 'expires_at is in the past');
+      }
+      checkTokenFormat(input.card_token?.format);
+      if ((await repo.findCard(accountId, input.card_id)) !== undefined) {
+        throw conflict('WALLET_CARD_EXISTS', `card ${input.card_id} already exists`);
+      }
+      const cardPk = randomUUID();
+      const pinValue = input.pin === undefined ? undefined : randomCode({ ...DEFAULT_PIN_FORMAT, ...input.pin.format });
+      const tokenValue = input.card_token === undefined ? undefined : randomCode(input.card_token.format);
+      const iso = now.toISOString();
+      const card: WalletCardsTable = {
+        id: cardPk,
+        account_id: accountId,
+        card_id: input.card_id,
+        customer_id: input.customer_id ?? null,
+        name: input.name ?? null,
+        currency: input.currency,
+        type: input.type,
+        amount: input.amount,
+        active_from: input.active_from === undefined ? null : new Date(input.active_from).toISOString(),
+        expires_at: input.expires_at === undefined ? null : new Date(input.expires_at).toISOString(),
+        metadata: JSON.stringify(input.metadata ?? {}),
+        pin_hash: pinValue === undefined ? null : hashPin(await secret(), cardPk, pinValue),
+        originated_by: input.originated_by ?? null,
+        created_at: iso,
+        created_by: actor.clientId,
+        deleted_at: null,
+        deleted_by: null,
+      };
+      let head: WalletTransactionsTable | undefined;
+      try {
+        await repo.transaction(async (trx) => {
+          await repo.insertCard(card, trx);
+          if (input.amount > 0) {
+            head = {
+              id: randomUUID(), account_id: accountId, card_pk: cardPk, seq: 1, ref_id: `card:${cardPk}`, type: 'fund', amount: input.amount,
+              currency: input.currency, parent_id: null, token_id: null, metadata: '{}', originated_by: input.originated_by ?? null,
+              request_hash: requestHash({ kind: 'create', amount: input.amount }), balance_after: input.amount, pending_after: 0,
+              funds_after: input.amount, drawdown_after: 0, created_at: iso, created_by: actor.clientId,
+            };
+            await repo.insertTransaction(head, trx);
+          }
+          if (input.card_token !== undefined && tokenValue !== undefined) {
+            const fmt = input.card_token.format;
+            await repo.insertToken({
+              id: randomUUID(), account_id: accountId, card_pk: cardPk, ref_id: `card:${cardPk}`, kind: 'card', token_hash: hashToken(tokenValue),
+              masked_code: maskCode(tokenValue, tokenPrefix(fmt)), format: fmt === undefined ? null : JSON.stringify(fmt),
+              expires_after_transaction: input.card_token.expires_after_transaction ? 1 : 0, expires_in: input.card_token.expires_in,
+              expires_at: new Date(now.getTime() + input.card_token.expires_in * 1000).toISOString(), metadata: '{}',
+              request_hash: '', created_at: iso, created_by: actor.clientId,
+            }, trx);
+          }
+        });
+      } catch (e) {
+        if (repo.isUniqueViolation(e)) throw conflict('WALLET_CARD_EXISTS', `card ${input.card_id} already exists`);
+        throw e;
+      }
+      return {
+        ...cardView(card, head, now),
+        ...(input.pin === undefined || pinValue === undefined
+          ? {}
+          : { pin: { ...(input.pin.format === undefined ? {} : { format: input.pin.format }), pin: await codeResponse(pinValue, input.pin.format) } }),
+        ...(input.card_token === undefined || tokenValue === undefined
+          ? {}
+          : {
+              card_token: {
+                ...(input.card_token.format === undefined ? {} : { format: input.card_token.format }),
+                expires_after_transaction: input.card_token.expires_after_transaction,
+                expires_in: input.card_token.expires_in,
+                token: await codeResponse(tokenValue, input.card_token.format),
+              },
+            }),
+      };
+    },
+
+    async getCard(accountId: string, cardId: string) {
+      const card = await liveCard(accountId, cardId);
+      const tokens = await repo.tokensOf([card.id]);
+      return { ...(await cardWithHead(card)), tokens: tokens.map((t) => ({ expires_at: t.expires_at, masked_code: t.masked_code })) };
+    },
+
+    async listCards(accountId: string, q: { limit: number; starting_after?: string | undefined; include_deleted: boolean; amount_available?: number | undefined }) {
+      const cards: Card[] = [];
+      let cursor = q.starting_after;
+      // The amount filter is on a derived balance, so fetch pages until the page is full.
+      for (;;) {
+        const rows = await repo.listCards(accountId, { limit: q.limit, startingAfter: cursor, includeDeleted: q.include_deleted });
+        const heads = await repo.heads(rows.map((r) => r.id));
+        const now = clock.now();
+        for (const r of rows) {
+          const view = cardView(r, heads.get(r.id), now);
+          if (q.amount_available === undefined || view.amount_available >= q.amount_available) cards.push(view);
+          if (cards.length === q.limit) break;
+        }
+        cursor = rows.at(-1)?.card_id;
+        if (cards.length === q.limit || rows.length < q.limit) break;
+      }
+      const last = cards.at(-1);
+      return { cards, ...(cards.length === q.limit && last !== undefined ? { starting_after: last.card_id } : {}) };
+    },
+
+    async deleteCard(accountId: string, actor: Actor, cardId: string) {
+      const card = await liveCard(accountId, cardId);
+      const at = clock.now().toISOString();
+      await repo.softDeleteCard(card.id, at, actor.clientId);
+      return cardWithHead({ ...card, deleted_at: at, deleted_by: actor.clientId });
+    },
+
+    async createToken(accountId: string, actor: Actor, cardId: string, input: TokenCreate) {
+      const card = await liveCard(accountId, cardId);
+      checkWindow(card, 'fund');
+      checkTokenFormat(input.format);
+      const hash = requestHash({ kind: 'token', expires_in: input.expires_in, format: JSON.stringify(input.format ?? null), eat: input.expires_after_transaction });
+      const value = derivedCode(input.format, await secret(), `${card.id}:${input.ref_id}`);
+      const existing = await repo.findTokenByRef(card.id, input.ref_id);
+      const row: WalletTokensTable = existing ?? {
+        id: randomUUID(), account_id: accountId, card_pk: card.id, ref_id: input.ref_id, kind: 'temporary', token_hash: hashToken(value),
+        masked_code: maskCode(value, tokenPrefix(input.format)), format: input.format === undefined ? null : JSON.stringify(input.format),
+        expires_after_transaction: input.expires_after_transaction ? 1 : 0, expires_in: input.expires_in,
+        expires_at: new Date(clock.now().getTime() + input.expires_in * 1000).toISOString(), metadata: JSON.stringify(input.metadata ?? {}),
+        request_hash: hash, created_at: clock.now().toISOString(), created_by: actor.clientId,
+      };
+      if (existing !== undefined && existing.request_hash !== hash) {
+        throw conflict('WALLET_REF_ID_CONFLICT', `ref_id ${input.ref_id} was already used on this card for a different token`);
+      }
+      if (existing === undefined) {
+        try {
+          await repo.insertToken(row);
+        } catch (e) {
+          if (!repo.isUniqueViolation(e)) throw e;
+          const raced = await repo.findTokenByRef(card.id, input.ref_id);
+          if (raced?.request_hash !== hash) throw conflict('WALLET_REF_ID_CONFLICT', `ref_id ${input.ref_id} was already used on this card for a different token`);
+        }
+      }
+      return {
+        id: row.id, created_at: row.created_at, created_by: row.created_by, ref_id: row.ref_id, metadata: parseJson(row.metadata),
+        ...(input.format === undefined ? {} : { format: input.format }),
+        expires_after_transaction: row.expires_after_transaction === 1, expires_in: row.expires_in, expires_at: row.expires_at,
+        token: await codeResponse(value, input.format),
+      };
+    },
+
+    async info(accountId: string, actor: Actor, body: TokenCode): Promise<Card> {
+      const { card, tok } = await resolveToken(accountId, actor, body.token);
+      if (tok.kind === 'card') await checkPin(card, actor, body.pin);
+      return cardWithHead(card);
+    },
+
+    async transact(accountId: string, actor: Actor, body: TransactionCreate): Promise<Transaction> {
+      if (body.type === 'fund' && !actor.canWrite) throw forbidden('AUTH_SCOPE_MISSING', 'funding a card requires admin:wallets or write:wallets');
+      let card: WalletCardsTable;
+      let tokenId: string | null = null;
+      if (body.token !== undefined) {
+        const resolved = await resolveToken(accountId, actor, body.token);
+        card = resolved.card;
+        tokenId = resolved.tok.id;
+        if (resolved.tok.kind === 'card') await checkPin(card, actor, body.pin);
+      } else {
+        if (!actor.canWrite) throw forbidden('AUTH_SCOPE_MISSING', 'a transaction by card_id requires admin:wallets or write:wallets; send the card token instead');
+        card = await liveCard(accountId, body.card_id ?? '');
+      }
+      if (body.currency !== card.currency) throw badRequest('WALLET_CURRENCY_MISMATCH', `the card is in ${card.currency}, not ${body.currency}`);
+      const hash = requestHash({ kind: body.type, amount: body.amount, currency: body.currency, pending: body.pending });
+      return append(card, actor, { refId: body.ref_id, hash, metadata: body.metadata, originatedBy: body.originated_by, tokenId }, () => {
+        checkWindow(card, body.type);
+        return Promise.resolve(body.type === 'fund' ? { kind: 'fund', amount: body.amount } : { kind: 'drawdown', amount: body.amount, pending: body.pending });
+      });
+    },
+
+    async settle(accountId: string, actor: Actor, transactionId: string, kind: 'capture' | 'void', body: Capture | Void): Promise<Transaction> {
+      const parent = await repo.findTransaction(accountId, transactionId);
+      if (parent === undefined) throw notFound('WALLET_TRANSACTION_NOT_FOUND', `no transaction ${transactionId}`);
+      const card = await repo.findCardByPk(parent.card_pk);
+      if (card === undefined) throw notFound('WALLET_CARD_NOT_FOUND', 'the card of this transaction is gone');
+      const amount = 'amount' in body ? body.amount : undefined;
+      const hash = requestHash({ kind, parent: parent.id, amount: amount ?? null });
+      return append(card, actor, { refId: body.ref_id, hash, metadata: body.metadata, originatedBy: undefined, tokenId: null }, async (trx) => {
+        const remaining = (await remainingOf([parent], trx)).get(parent.id) ?? 0;
+        const p = { id: parent.id, type: parent.type === 'pending_capture' ? 'pending_capture' : 'drawdown', amount: parent.amount, parent_id: parent.parent_id } as const;
+        return kind === 'capture' ? { kind: 'capture', parent: p, remaining, amount } : { kind: 'void', parent: p, remaining };
+      });
+    },
+
+    async listTransactions(accountId: string, cardId: string): Promise<Transaction[]> {
+      const card = await liveCard(accountId, cardId);
+      const rows = await repo.listTransactions(card.id);
+      const remaining = await remainingOf(rows);
+      return rows.map((r) => transactionView(r, card.card_id, remaining.get(r.id)));
+    },
+
+    async customerCards(accountId: string, customerId: string, q: { limit: number; starting_after?: string | undefined }) {
+      const rows = await repo.listCards(accountId, { limit: q.limit, startingAfter: q.starting_after, includeDeleted: false, customerId });
+      return rows.map((c) => ({
+        id: c.id, created_at: c.created_at, created_by: c.created_by, card_id: c.card_id,
+        ...(c.customer_id === null ? {} : { customer_id: c.customer_id }),
+        ...(c.name === null ? {} : { name: c.name }),
+        metadata: parseJson(c.metadata),
+        ...(c.active_from === null ? {} : { active_from: c.active_from }),
+        ...(c.expires_at === null ? {} : { expires_at: c.expires_at }),
+      }));
+    },
+
+    async customerCard(accountId: string, customerId: string, cardId: string) {
+      const card = await liveCard(accountId, cardId);
+      if (card.customer_id !== customerId) throw notFound('WALLET_CARD_NOT_FOUND', `customer ${customerId} has no card ${cardId}`);
+      const view = await cardWithHead(card);
+      const tokens = await repo.tokensOf([card.id]);
+      return {
+        id: view.id, created_at: view.created_at, created_by: view.created_by, card_id: view.card_id, customer_id: customerId,
+        ...(view.name === undefined ? {} : { name: view.name }), metadata: view.metadata,
+        ...(view.active_from === undefined ? {} : { active_from: view.active_from }),
+        ...(view.expires_at === undefined ? {} : { expires_at: view.expires_at }),
+        tokens: tokens.map((t) => ({ expires_at: t.expires_at, masked_code: t.masked_code })),
+        currency: view.currency, amount_balance: view.amount_balance, amount_available: view.amount_available,
+      };
+    },
+  };
+}
+
+export type WalletService = ReturnType<typeof createWalletService>;

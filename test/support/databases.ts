@@ -1,0 +1,71 @@
+/**
+ * The databases every integration suite runs against: a fresh SQLite file always, and a fresh
+ * PostgreSQL database when TEST_PG_URL names a server (test/run-all.sh starts one). Under CI=true
+ * a missing PostgreSQL fails the run instead of skipping it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openDb, type Db } from '../../sync-server/src/db/connect.ts';
+
+export interface DbTarget {
+  readonly name: 'sqlite' | 'postgres';
+  /** A new, empty database; `dispose` closes and removes it. */
+  create(opts?: { poolSize?: number }): Promise<{ db: Db; url: string; dispose: () => Promise<void> }>;
+}
+
+const sqliteTarget: DbTarget = {
+  name: 'sqlite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'pos-test-'));
+    const url = `sqlite:${join(dir, 'pos.db')}`;
+    const db = openDb(url);
+    return {
+      db,
+      url,
+      dispose: async () => {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+function postgresTarget(adminUrl: string): DbTarget {
+  return {
+    name: 'postgres',
+    async create(opts) {
+      const name = `pos_t_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      const db = openDb(u.toString(), opts);
+      return {
+        db,
+        url: u.toString(),
+        dispose: async () => {
+          await db.close();
+          const c = new pg.Client({ connectionString: adminUrl });
+          await c.connect();
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await c.end();
+        },
+      };
+    },
+  };
+}
+
+export function dbTargets(): DbTarget[] {
+  const pgUrl = process.env.TEST_PG_URL;
+  if (pgUrl === undefined || pgUrl === '') {
+    if (process.env.CI === 'true') throw new Error('TEST_PG_URL is not set: the PostgreSQL suite cannot run (run the tests through `npm test`)');
+    console.warn('[tests] TEST_PG_URL not set: running the SQLite half only. `npm test` starts PostgreSQL for you.');
+    return [sqliteTarget];
+  }
+  return [sqliteTarget, postgresTarget(pgUrl)];
+}
