@@ -95,6 +95,12 @@ export interface WalletTransactionsTable {
   created_by: string;
 }
 
+export interface WalletTokenUsesTable {
+  token_id: string;
+  transaction_id: string;
+  created_at: string;
+}
+
 export interface WalletAuthEventsTable {
   id: string;
   account_id: string;
@@ -179,6 +185,7 @@ export interface Database {
   wallet_cards: WalletCardsTable;
   wallet_tokens: WalletTokensTable;
   wallet_transactions: WalletTransactionsTable;
+  wallet_token_uses: WalletTokenUsesTable;
   wallet_auth_events: WalletAuthEventsTable;
   catalogs: CatalogsTable;
   products: ProductsTable;
