@@ -77,8 +77,15 @@ export const migration: Migration = {
       // The database itself refuses an entry that would overdraw or over-lock a card.
       .addCheckConstraint('wallet_transactions_totals', sql`balance_after >= 0 AND pending_after >= 0 AND pending_after <= balance_after AND amount > 0`)
       .execute();
-    await db.schema.createIndex('wallet_transactions_parent').on('wallet_transactions').column('parent_id').execute();
-    await db.schema.createIndex('wallet_transactions_token').on('wallet_transactions').column('token_id').execute();
+    // Most entries have no parent: a partial index keeps plain drawdowns from touching it.
+    await db.schema.createIndex('wallet_transactions_parent').on('wallet_transactions').column('parent_id').where(sql.ref('parent_id'), 'is not', null).execute();
+    // A single-use token is spent by inserting its row here: the primary key refuses a second use.
+    await db.schema
+      .createTable('wallet_token_uses')
+      .addColumn('token_id', 'text', (c) => c.primaryKey())
+      .addColumn('transaction_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', ts, (c) => c.notNull())
+      .execute();
     await db.schema
       .createTable('wallet_auth_events')
       .addColumn('id', 'text', (c) => c.primaryKey())

@@ -1,27 +1,37 @@
 /** SQL for the Wallets service. Money rows are only ever inserted. */
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../../db/connect.ts';
+import { createGroupCommit } from '../../db/group-commit.ts';
+import { uniqueViolation } from '../../db/unique-violation.ts';
 import type { Database, WalletCardsTable, WalletTokensTable, WalletTransactionsTable } from '../../db/schema.ts';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
+/** What a request needs of the token it came with. */
+export type TokenRef = Pick<WalletTokensTable, 'id' | 'account_id' | 'kind' | 'expires_at' | 'expires_after_transaction'>;
+
 export function createWalletRepo(db: Db) {
   const k = db.kysely;
+  const sqliteWriter = db.dialect === 'sqlite' ? createGroupCommit(k) : undefined;
   return {
     dialect: db.dialect,
 
     /**
-     * Runs `fn` in a transaction that holds the card's lock: on PostgreSQL a row lock (other
-     * writers to the same card wait), on SQLite the single writer connection. The unique
-     * (card_pk, seq) constraint is the last line of defence either way.
+     * One request's reads and writes as a single transaction. On SQLite (one writer) concurrent
+     * units are group-committed; on PostgreSQL each is its own transaction and takes row locks
+     * with `lockCard`. A unit that must keep some writes while refusing (an auth failure it
+     * recorded) returns its refusal instead of throwing it.
      */
-    withCardLock<T>(cardPk: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-      return k.transaction().execute(async (trx) => {
-        if (db.dialect === 'postgres') {
-          await trx.selectFrom('wallet_cards').select('id').where('id', '=', cardPk).forUpdate().execute();
-        }
-        return fn(trx);
-      });
+    unitOfWork<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return sqliteWriter === undefined ? k.transaction().execute(fn) : sqliteWriter.run(fn);
+    },
+
+    /**
+     * Serialises writers of one card until the transaction ends. SQLite needs nothing: it has one
+     * writer. The unique (card_pk, seq) constraint is the last line of defence either way.
+     */
+    async lockCard(cardPk: string, trx: Transaction<Database>): Promise<void> {
+      if (db.dialect === 'postgres') await trx.selectFrom('wallet_cards').select('id').where('id', '=', cardPk).forUpdate().execute();
     },
 
     transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -73,11 +83,24 @@ export function createWalletRepo(db: Db) {
       return out;
     },
 
+    /** In one read: the entry already made with this ref_id (a replay), and the card's newest entry. */
+    async replayAndHead(cardPk: string, refId: string, q: Q): Promise<{ replay: WalletTransactionsTable | undefined; head: WalletTransactionsTable | undefined }> {
+      const rows = await q
+        .selectFrom('wallet_transactions')
+        .selectAll()
+        .where('card_pk', '=', cardPk)
+        .where((eb) => eb.or([
+          eb('ref_id', '=', refId),
+          eb('seq', '=', eb.selectFrom('wallet_transactions').select((e) => e.fn.max('seq').as('m')).where('card_pk', '=', cardPk)),
+        ]))
+        .execute();
+      let head: WalletTransactionsTable | undefined;
+      for (const r of rows) if (head === undefined || r.seq > head.seq) head = r;
+      return { replay: rows.find((r) => r.ref_id === refId), head };
+    },
+
     head: (cardPk: string, q: Q = k): Promise<WalletTransactionsTable | undefined> =>
       q.selectFrom('wallet_transactions').selectAll().where('card_pk', '=', cardPk).orderBy('seq', 'desc').limit(1).executeTakeFirst(),
-
-    findTransactionByRef: (cardPk: string, refId: string, q: Q = k): Promise<WalletTransactionsTable | undefined> =>
-      q.selectFrom('wallet_transactions').selectAll().where('card_pk', '=', cardPk).where('ref_id', '=', refId).executeTakeFirst(),
 
     findTransaction: (accountId: string, id: string, q: Q = k): Promise<WalletTransactionsTable | undefined> =>
       q.selectFrom('wallet_transactions').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst(),
@@ -96,10 +119,42 @@ export function createWalletRepo(db: Db) {
       k.selectFrom('wallet_transactions').selectAll().where('card_pk', '=', cardPk).orderBy('seq').execute(),
 
     tokenUsed: async (tokenId: string, q: Q = k): Promise<boolean> =>
-      (await q.selectFrom('wallet_transactions').select('id').where('token_id', '=', tokenId).limit(1).executeTakeFirst()) !== undefined,
+      (await q.selectFrom('wallet_token_uses').select('token_id').where('token_id', '=', tokenId).executeTakeFirst()) !== undefined,
 
-    findTokenByHash: (tokenHash: string): Promise<WalletTokensTable | undefined> =>
-      k.selectFrom('wallet_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+    useToken: async (tokenId: string, transactionId: string, at: string, q: Q): Promise<void> => {
+      await q.insertInto('wallet_token_uses').values({ token_id: tokenId, transaction_id: transactionId, created_at: at }).execute();
+    },
+
+    /**
+     * The hot path of every token-based request in one statement: the token, its card, and how
+     * many unknown tokens this client sent lately (for the guessing limit).
+     */
+    async findTokenWithCard(tokenHash: string, clientId: string, failuresSince: string, q: Q = k): Promise<{ token: TokenRef; card: WalletCardsTable; clientFailures: number } | undefined> {
+      const row = await q
+        .selectFrom('wallet_tokens as t')
+        .innerJoin('wallet_cards as c', 'c.id', 't.card_pk')
+        .selectAll('c')
+        .select(['t.id as t_id', 't.account_id as t_account_id', 't.kind as t_kind', 't.expires_at as t_expires_at', 't.expires_after_transaction as t_single_use'])
+        .select((eb) =>
+          eb
+            .selectFrom('wallet_auth_events')
+            .select((e) => e.fn.countAll<number | string>().as('n'))
+            .where('client_id', '=', clientId)
+            .where('kind', '=', 'token')
+            .where('outcome', '=', 'fail')
+            .where('created_at', '>', failuresSince)
+            .as('client_failures'),
+        )
+        .where('t.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const { t_id, t_account_id, t_kind, t_expires_at, t_single_use, client_failures, ...card } = row;
+      return {
+        token: { id: t_id, account_id: t_account_id, kind: t_kind, expires_at: t_expires_at, expires_after_transaction: t_single_use },
+        card,
+        clientFailures: Number(client_failures ?? 0),
+      };
+    },
 
     findTokenByRef: (cardPk: string, refId: string, q: Q = k): Promise<WalletTokensTable | undefined> =>
       q.selectFrom('wallet_tokens').selectAll().where('card_pk', '=', cardPk).where('ref_id', '=', refId).executeTakeFirst(),
@@ -127,8 +182,8 @@ export function createWalletRepo(db: Db) {
         .limit(limit)
         .execute(),
 
-    clientFailures: async (clientId: string, kind: string, since: string): Promise<number> => {
-      const row = await k
+    clientFailures: async (clientId: string, kind: string, since: string, q: Q = k): Promise<number> => {
+      const row = await q
         .selectFrom('wallet_auth_events')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .where('client_id', '=', clientId)
@@ -139,11 +194,8 @@ export function createWalletRepo(db: Db) {
       return Number(row.n);
     },
 
-    /** True when the error is a unique-constraint violation (a racing duplicate), on either database. */
-    isUniqueViolation(e: unknown): boolean {
-      if (typeof e !== 'object' || e === null || !('code' in e)) return false;
-      return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-    },
+    /** True when the error is a unique-constraint violation (a racing duplicate). */
+    isUniqueViolation: (e: unknown): boolean => uniqueViolation(e) !== undefined,
   };
 }
 

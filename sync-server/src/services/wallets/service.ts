@@ -37,8 +37,9 @@ import type { Transaction as Trx } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Database, WalletCardsTable, WalletTokensTable, WalletTransactionsTable } from '../../db/schema.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound, tooManyRequests } from '../../errors.ts';
+import { timeOrderedId } from '../../db/ids.ts';
 import { checkTokenFormat, codeResponse, derivedCode, hashPin, hashToken, randomCode } from './codes.ts';
-import type { WalletRepo } from './repo.ts';
+import type { TokenRef, WalletRepo } from './repo.ts';
 
 export interface Actor {
   readonly clientId: string;
@@ -69,6 +70,13 @@ const totalsOf = (head: WalletTransactionsTable | undefined): CardTotals =>
   head === undefined
     ? EMPTY_TOTALS
     : { amount_balance: head.balance_after, amount_pending: head.pending_after, amount_funds: head.funds_after, amount_drawdown: head.drawdown_after };
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+const refuse = (error: ApiError): { ok: false; error: ApiError } => ({ ok: false, error });
+const unwrap = <T>(o: Outcome<T>): T => {
+  if (!o.ok) throw o.error;
+  return o.value;
+};
 
 const consecutiveFailures = (newestFirst: ReadonlyArray<{ outcome: string }>): number => {
   const i = newestFirst.findIndex((e) => e.outcome !== 'fail');
@@ -151,108 +159,106 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
     return out;
   }
 
-  /** Appends one entry under the card's lock, or returns the original for a replayed `ref_id`. */
+  /**
+   * Appends one entry to a locked card, or returns the original for a replayed `ref_id`.
+   * Refusals throw: nothing was written in this step.
+   */
   async function append(
+    trx: Trx<Database>,
     card: WalletCardsTable,
     actor: Actor,
-    input: { refId: string; hash: string; metadata: Record<string, unknown> | undefined; originatedBy: string | undefined; tokenId: string | null },
-    decide: (trx: Trx<Database>, totals: CardTotals) => Promise<LedgerRequest>,
+    input: { refId: string; hash: string; metadata: Record<string, unknown> | undefined; originatedBy: string | undefined; tokenId: string | null; singleUse: boolean },
+    decide: (totals: CardTotals) => Promise<LedgerRequest>,
   ): Promise<Transaction> {
-    const now = clock.now().toISOString();
-    return repo.withCardLock(card.id, async (trx) => {
-      const previous = await repo.findTransactionByRef(card.id, input.refId, trx);
-      if (previous !== undefined) {
-        if (previous.request_hash !== input.hash) {
-          throw conflict('WALLET_REF_ID_CONFLICT', `ref_id ${input.refId} was already used on this card for a different request`);
-        }
-        const remaining = previous.type === 'pending_capture' ? (await remainingOf([previous], trx)).get(previous.id) : undefined;
-        return transactionView(previous, card.card_id, remaining);
+    const { replay: previous, head } = await repo.replayAndHead(card.id, input.refId, trx);
+    if (previous !== undefined) {
+      if (previous.request_hash !== input.hash) {
+        throw conflict('WALLET_REF_ID_CONFLICT', `ref_id ${input.refId} was already used on this card for a different request`);
       }
-      if (input.tokenId !== null) {
-        const token = await trx.selectFrom('wallet_tokens').select('expires_after_transaction').where('id', '=', input.tokenId).executeTakeFirstOrThrow();
-        if (token.expires_after_transaction === 1 && (await repo.tokenUsed(input.tokenId, trx))) {
-          throw badRequest('WALLET_TOKEN_USED', 'this token was for one transaction and has been used');
-        }
-      }
-      const head = await repo.head(card.id, trx);
-      const totals = totalsOf(head);
-      const planned = planEntry(totals, await decide(trx, totals));
-      if (!planned.ok) throw new ApiError(MONEY_ERRORS[planned.error.code] ?? 400, planned.error.code, planned.error.message);
-      const after = applyEntry(totals, planned.value);
-      const row: WalletTransactionsTable = {
-        id: randomUUID(),
-        account_id: card.account_id,
-        card_pk: card.id,
-        seq: (head?.seq ?? 0) + 1,
-        ref_id: input.refId,
-        type: planned.value.type,
-        amount: planned.value.amount,
-        currency: card.currency,
-        parent_id: planned.value.parent_id,
-        token_id: input.tokenId,
-        metadata: JSON.stringify(input.metadata ?? {}),
-        originated_by: input.originatedBy ?? null,
-        request_hash: input.hash,
-        balance_after: after.amount_balance,
-        pending_after: after.amount_pending,
-        funds_after: after.amount_funds,
-        drawdown_after: after.amount_drawdown,
-        created_at: now,
-        created_by: actor.clientId,
-      };
-      await repo.insertTransaction(row, trx);
-      return transactionView(row, card.card_id, row.type === 'pending_capture' ? row.amount : undefined);
-    });
+      const remaining = previous.type === 'pending_capture' ? (await remainingOf([previous], trx)).get(previous.id) : undefined;
+      return transactionView(previous, card.card_id, remaining);
+    }
+    if (input.tokenId !== null && input.singleUse && (await repo.tokenUsed(input.tokenId, trx))) {
+      throw badRequest('WALLET_TOKEN_USED', 'this token was for one transaction and has been used');
+    }
+    const totals = totalsOf(head);
+    const planned = planEntry(totals, await decide(totals));
+    if (!planned.ok) throw new ApiError(MONEY_ERRORS[planned.error.code] ?? 400, planned.error.code, planned.error.message);
+    const after = applyEntry(totals, planned.value);
+    const row: WalletTransactionsTable = {
+      id: timeOrderedId(),
+      account_id: card.account_id,
+      card_pk: card.id,
+      seq: (head?.seq ?? 0) + 1,
+      ref_id: input.refId,
+      type: planned.value.type,
+      amount: planned.value.amount,
+      currency: card.currency,
+      parent_id: planned.value.parent_id,
+      token_id: input.tokenId,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      originated_by: input.originatedBy ?? null,
+      request_hash: input.hash,
+      balance_after: after.amount_balance,
+      pending_after: after.amount_pending,
+      funds_after: after.amount_funds,
+      drawdown_after: after.amount_drawdown,
+      created_at: clock.now().toISOString(),
+      created_by: actor.clientId,
+    };
+    await repo.insertTransaction(row, trx);
+    if (input.tokenId !== null && input.singleUse) await repo.useToken(input.tokenId, row.id, row.created_at, trx);
+    return transactionView(row, card.card_id, row.type === 'pending_capture' ? row.amount : undefined);
   }
 
   /**
-   * Card lockout and PIN check. The check and its recorded outcome run under the card's lock, so
-   * parallel guesses cannot slip past the failure count; the outcome commits before we answer.
+   * Card lockout and PIN check on a locked card, so parallel guesses cannot slip past the failure
+   * count. Returns the refusal rather than throwing it, so the recorded failure is kept.
    */
-  async function checkPin(card: WalletCardsTable, actor: Actor, pin: string | undefined): Promise<void> {
-    if (card.pin_hash === null) return;
-    const pinHash = card.pin_hash;
-    const pepperValue = await secret();
-    const verdict = await repo.withCardLock(card.id, async (trx) => {
-      const now = clock.now();
-      const recent = await repo.cardAuthEvents(card.id, 'pin', new Date(now.getTime() - PIN_LOCK_MS).toISOString(), PIN_MAX_FAILURES, trx);
-      const streak = consecutiveFailures(recent);
-      if (streak >= PIN_MAX_FAILURES) {
-        const unlockAt = new Date(Date.parse(recent[0]?.created_at ?? now.toISOString()) + PIN_LOCK_MS);
-        return { code: 'WALLET_CARD_LOCKED', message: `too many wrong PINs: the card is locked until ${unlockAt.toISOString()}` } as const;
-      }
-      if (pin === undefined) {
-        const last = recent[0];
-        const granted = last !== undefined && last.outcome === 'ok' && last.client_id === actor.clientId && Date.parse(last.created_at) > now.getTime() - PIN_GRANT_MS;
-        return granted ? null : ({ code: 'WALLET_PIN_REQUIRED', message: 'this card has a PIN: send it as `pin`' } as const);
-      }
-      const ok = hashPin(pepperValue, card.id, pin) === pinHash;
-      await repo.recordAuthEvent({ id: randomUUID(), account_id: card.account_id, card_pk: card.id, client_id: actor.clientId, kind: 'pin', outcome: ok ? 'ok' : 'fail', created_at: now.toISOString() }, trx);
-      if (ok) return null;
-      const left = PIN_MAX_FAILURES - streak - 1;
-      return left <= 0
-        ? ({ code: 'WALLET_CARD_LOCKED', message: 'too many wrong PINs: the card is locked for 15 minutes' } as const)
-        : ({ code: 'WALLET_PIN_INVALID', message: `wrong PIN (${left} ${left === 1 ? 'try' : 'tries'} left before the card locks)` } as const);
-    });
-    if (verdict === null) return;
-    throw verdict.code === 'WALLET_CARD_LOCKED' ? tooManyRequests(verdict.code, verdict.message) : forbidden(verdict.code, verdict.message);
+  async function checkPin(trx: Trx<Database>, card: WalletCardsTable, actor: Actor, pin: string | undefined): Promise<ApiError | null> {
+    if (card.pin_hash === null) return null;
+    const now = clock.now();
+    const recent = await repo.cardAuthEvents(card.id, 'pin', new Date(now.getTime() - PIN_LOCK_MS).toISOString(), PIN_MAX_FAILURES, trx);
+    const streak = consecutiveFailures(recent);
+    if (streak >= PIN_MAX_FAILURES) {
+      const unlockAt = new Date(Date.parse(recent[0]?.created_at ?? now.toISOString()) + PIN_LOCK_MS);
+      return tooManyRequests('WALLET_CARD_LOCKED', `too many wrong PINs: the card is locked until ${unlockAt.toISOString()}`);
+    }
+    if (pin === undefined) {
+      const last = recent[0];
+      const granted = last !== undefined && last.outcome === 'ok' && last.client_id === actor.clientId && Date.parse(last.created_at) > now.getTime() - PIN_GRANT_MS;
+      return granted ? null : forbidden('WALLET_PIN_REQUIRED', 'this card has a PIN: send it as `pin`');
+    }
+    const ok = hashPin(await secret(), card.id, pin) === card.pin_hash;
+    await repo.recordAuthEvent({ id: randomUUID(), account_id: card.account_id, card_pk: card.id, client_id: actor.clientId, kind: 'pin', outcome: ok ? 'ok' : 'fail', created_at: now.toISOString() }, trx);
+    if (ok) return null;
+    const left = PIN_MAX_FAILURES - streak - 1;
+    return left <= 0
+      ? tooManyRequests('WALLET_CARD_LOCKED', 'too many wrong PINs: the card is locked for 15 minutes')
+      : forbidden('WALLET_PIN_INVALID', `wrong PIN (${left} ${left === 1 ? 'try' : 'tries'} left before the card locks)`);
   }
 
-  /** Resolves a token to its live card, counting unknown tokens against the client. */
-  async function resolveToken(accountId: string, actor: Actor, token: string): Promise<{ card: WalletCardsTable; tok: WalletTokensTable }> {
+  /**
+   * Resolves a token to its live card and locks the card, counting unknown tokens against the
+   * client, then checks the PIN where the token needs one. Refusals are returned (see checkPin).
+   */
+  async function openByToken(trx: Trx<Database>, accountId: string, actor: Actor, token: string, pin: string | undefined): Promise<Outcome<{ card: WalletCardsTable; tok: TokenRef }>> {
     const now = clock.now();
     const since = new Date(now.getTime() - TOKEN_WINDOW_MS).toISOString();
-    if ((await repo.clientFailures(actor.clientId, 'token', since)) >= TOKEN_MAX_FAILURES) {
-      throw tooManyRequests('WALLET_TOO_MANY_ATTEMPTS', 'too many unknown card tokens from this client: try again in 10 minutes');
+    const found = await repo.findTokenWithCard(hashToken(token), actor.clientId, since, trx);
+    const failures = found?.clientFailures ?? (await repo.clientFailures(actor.clientId, 'token', since, trx));
+    // A client over the limit is refused even when its guess is right.
+    if (failures >= TOKEN_MAX_FAILURES) {
+      return refuse(tooManyRequests('WALLET_TOO_MANY_ATTEMPTS', 'too many unknown card tokens from this client: try again in 10 minutes'));
     }
-    const tok = await repo.findTokenByHash(hashToken(token));
-    const card = tok === undefined || tok.account_id !== accountId ? undefined : await repo.findCardByPk(tok.card_pk);
-    if (tok === undefined || card === undefined || card.deleted_at !== null) {
-      await repo.recordAuthEvent({ id: randomUUID(), account_id: accountId, card_pk: null, client_id: actor.clientId, kind: 'token', outcome: 'fail', created_at: now.toISOString() });
-      throw notFound('WALLET_TOKEN_NOT_FOUND', 'no card has this token');
+    if (found === undefined || found.token.account_id !== accountId || found.card.deleted_at !== null) {
+      await repo.recordAuthEvent({ id: randomUUID(), account_id: accountId, card_pk: null, client_id: actor.clientId, kind: 'token', outcome: 'fail', created_at: now.toISOString() }, trx);
+      return refuse(notFound('WALLET_TOKEN_NOT_FOUND', 'no card has this token'));
     }
-    if (tok.expires_at <= now.toISOString()) throw notFound('WALLET_TOKEN_EXPIRED', 'this token has expired');
-    return { card, tok };
+    if (found.token.expires_at <= now.toISOString()) return refuse(notFound('WALLET_TOKEN_EXPIRED', 'this token has expired'));
+    await repo.lockCard(found.card.id, trx);
+    const pinRefusal = found.token.kind === 'card' ? await checkPin(trx, found.card, actor, pin) : null;
+    return pinRefusal === null ? { ok: true, value: { card: found.card, tok: found.token } } : refuse(pinRefusal);
   }
 
   function checkWindow(card: WalletCardsTable, kind: 'fund' | 'drawdown'): void {
@@ -417,43 +423,57 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
     },
 
     async info(accountId: string, actor: Actor, body: TokenCode): Promise<Card> {
-      const { card, tok } = await resolveToken(accountId, actor, body.token);
-      if (tok.kind === 'card') await checkPin(card, actor, body.pin);
-      return cardWithHead(card);
+      return unwrap(await repo.unitOfWork(async (trx): Promise<Outcome<Card>> => {
+        const opened = await openByToken(trx, accountId, actor, body.token, body.pin);
+        if (!opened.ok) return opened;
+        return { ok: true, value: cardView(opened.value.card, await repo.head(opened.value.card.id, trx), clock.now()) };
+      }));
     },
 
     async transact(accountId: string, actor: Actor, body: TransactionCreate): Promise<Transaction> {
       if (body.type === 'fund' && !actor.canWrite) throw forbidden('AUTH_SCOPE_MISSING', 'funding a card requires admin:wallets or write:wallets');
-      let card: WalletCardsTable;
-      let tokenId: string | null = null;
-      if (body.token !== undefined) {
-        const resolved = await resolveToken(accountId, actor, body.token);
-        card = resolved.card;
-        tokenId = resolved.tok.id;
-        if (resolved.tok.kind === 'card') await checkPin(card, actor, body.pin);
-      } else {
-        if (!actor.canWrite) throw forbidden('AUTH_SCOPE_MISSING', 'a transaction by card_id requires admin:wallets or write:wallets; send the card token instead');
-        card = await liveCard(accountId, body.card_id ?? '');
+      if (body.token === undefined && !actor.canWrite) {
+        throw forbidden('AUTH_SCOPE_MISSING', 'a transaction by card_id requires admin:wallets or write:wallets; send the card token instead');
       }
-      if (body.currency !== card.currency) throw badRequest('WALLET_CURRENCY_MISMATCH', `the card is in ${card.currency}, not ${body.currency}`);
       const hash = requestHash({ kind: body.type, amount: body.amount, currency: body.currency, pending: body.pending });
-      return append(card, actor, { refId: body.ref_id, hash, metadata: body.metadata, originatedBy: body.originated_by, tokenId }, () => {
-        checkWindow(card, body.type);
-        return Promise.resolve(body.type === 'fund' ? { kind: 'fund', amount: body.amount } : { kind: 'drawdown', amount: body.amount, pending: body.pending });
-      });
+      return unwrap(await repo.unitOfWork(async (trx): Promise<Outcome<Transaction>> => {
+        let card: WalletCardsTable;
+        let tok: TokenRef | undefined;
+        if (body.token !== undefined) {
+          const opened = await openByToken(trx, accountId, actor, body.token, body.pin);
+          if (!opened.ok) return opened;
+          ({ card, tok } = opened.value);
+        } else {
+          const found = await repo.findCard(accountId, body.card_id ?? '', trx);
+          if (found === undefined || found.deleted_at !== null) throw notFound('WALLET_CARD_NOT_FOUND', `no card ${body.card_id ?? ''}`);
+          card = found;
+          await repo.lockCard(card.id, trx);
+        }
+        if (body.currency !== card.currency) throw badRequest('WALLET_CURRENCY_MISMATCH', `the card is in ${card.currency}, not ${body.currency}`);
+        const input = { refId: body.ref_id, hash, metadata: body.metadata, originatedBy: body.originated_by, tokenId: tok?.id ?? null, singleUse: tok?.expires_after_transaction === 1 };
+        const value = await append(trx, card, actor, input, () => {
+          checkWindow(card, body.type);
+          return Promise.resolve(body.type === 'fund' ? { kind: 'fund', amount: body.amount } : { kind: 'drawdown', amount: body.amount, pending: body.pending });
+        });
+        return { ok: true, value };
+      }));
     },
 
     async settle(accountId: string, actor: Actor, transactionId: string, kind: 'capture' | 'void', body: Capture | Void): Promise<Transaction> {
-      const parent = await repo.findTransaction(accountId, transactionId);
-      if (parent === undefined) throw notFound('WALLET_TRANSACTION_NOT_FOUND', `no transaction ${transactionId}`);
-      const card = await repo.findCardByPk(parent.card_pk);
-      if (card === undefined) throw notFound('WALLET_CARD_NOT_FOUND', 'the card of this transaction is gone');
       const amount = 'amount' in body ? body.amount : undefined;
-      const hash = requestHash({ kind, parent: parent.id, amount: amount ?? null });
-      return append(card, actor, { refId: body.ref_id, hash, metadata: body.metadata, originatedBy: undefined, tokenId: null }, async (trx) => {
-        const remaining = (await remainingOf([parent], trx)).get(parent.id) ?? 0;
-        const p = { id: parent.id, type: parent.type === 'pending_capture' ? 'pending_capture' : 'drawdown', amount: parent.amount, parent_id: parent.parent_id } as const;
-        return kind === 'capture' ? { kind: 'capture', parent: p, remaining, amount } : { kind: 'void', parent: p, remaining };
+      return repo.unitOfWork(async (trx) => {
+        const parent = await repo.findTransaction(accountId, transactionId, trx);
+        if (parent === undefined) throw notFound('WALLET_TRANSACTION_NOT_FOUND', `no transaction ${transactionId}`);
+        const card = await repo.findCardByPk(parent.card_pk, trx);
+        if (card === undefined) throw notFound('WALLET_CARD_NOT_FOUND', 'the card of this transaction is gone');
+        await repo.lockCard(card.id, trx);
+        const hash = requestHash({ kind, parent: parent.id, amount: amount ?? null });
+        const input = { refId: body.ref_id, hash, metadata: body.metadata, originatedBy: undefined, tokenId: null, singleUse: false };
+        return append(trx, card, actor, input, async () => {
+          const remaining = (await remainingOf([parent], trx)).get(parent.id) ?? 0;
+          const p = { id: parent.id, type: parent.type === 'pending_capture' ? 'pending_capture' : 'drawdown', amount: parent.amount, parent_id: parent.parent_id } as const;
+          return kind === 'capture' ? { kind: 'capture', parent: p, remaining, amount } : { kind: 'void', parent: p, remaining };
+        });
       });
     },
 
