@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import { ts } from './types.ts';
+import { entityColumns } from './types.ts';
 
 // Soft-deleted rows stay as history, so client keys are unique among live rows only (partial
 // indexes, on both SQLite and PostgreSQL). Groups are the exception: a deleted group is revived,
@@ -14,11 +14,7 @@ export const migration: Migration = {
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.account_id'))
       .addColumn('catalog_id', 'text', (c) => c.notNull())
       .addColumn('catalog_name', 'text')
-      .addColumn('created_at', ts, (c) => c.notNull())
-      .addColumn('created_by', 'text', (c) => c.notNull())
-      .addColumn('updated_at', ts, (c) => c.notNull())
-      .addColumn('deleted_at', ts)
-      .addColumn('deleted_by', 'text')
+      .$call(entityColumns)
       .execute();
     await db.schema.createIndex('catalogs_account_key').on('catalogs').columns(['account_id', 'catalog_id']).unique().where(live).execute();
 
@@ -32,11 +28,7 @@ export const migration: Migration = {
       .addColumn('product_name_search', 'text')
       .addColumn('tax_id', 'text')
       .addColumn('body', 'text', (c) => c.notNull())
-      .addColumn('created_at', ts, (c) => c.notNull())
-      .addColumn('created_by', 'text', (c) => c.notNull())
-      .addColumn('updated_at', ts, (c) => c.notNull())
-      .addColumn('deleted_at', ts)
-      .addColumn('deleted_by', 'text')
+      .$call(entityColumns)
       .execute();
     await db.schema.createIndex('products_catalog_key').on('products').columns(['catalog_pk', 'product_id']).unique().where(live).execute();
     await db.schema.createIndex('products_account_tax').on('products').columns(['account_id', 'tax_id']).where(live).execute();
@@ -56,11 +48,7 @@ export const migration: Migration = {
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.account_id'))
       .addColumn('group_id', 'text', (c) => c.notNull())
       .addColumn('group_name', 'text')
-      .addColumn('created_at', ts, (c) => c.notNull())
-      .addColumn('created_by', 'text', (c) => c.notNull())
-      .addColumn('updated_at', ts, (c) => c.notNull())
-      .addColumn('deleted_at', ts)
-      .addColumn('deleted_by', 'text')
+      .$call(entityColumns)
       .addUniqueConstraint('product_groups_account_key', ['account_id', 'group_id'])
       .execute();
 
@@ -74,11 +62,7 @@ export const migration: Migration = {
       .addColumn('amount', 'bigint')
       .addColumn('percentage', 'double precision')
       .addColumn('tax_code', 'text')
-      .addColumn('created_at', ts, (c) => c.notNull())
-      .addColumn('created_by', 'text', (c) => c.notNull())
-      .addColumn('updated_at', ts, (c) => c.notNull())
-      .addColumn('deleted_at', ts)
-      .addColumn('deleted_by', 'text')
+      .$call(entityColumns)
       .execute();
     await db.schema.createIndex('tax_groups_account_key').on('tax_groups').columns(['account_id', 'tax_id']).unique().where(live).execute();
   },
