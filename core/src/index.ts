@@ -4,3 +4,4 @@ export * from './wallet/ledger.ts';
 export * from './wallet/code-format.ts';
 export * from './auth/scopes.ts';
 export * from './contracts/common.ts';
+export * from './contracts/sync.ts';

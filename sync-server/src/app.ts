@@ -21,6 +21,10 @@ import { createWalletService } from './services/wallets/service.ts';
 import { productRoutes } from './services/products/routes.ts';
 import { createProductService } from './services/products/service.ts';
 import { createProductRepo } from './services/products/repo.ts';
+import { createSyncRepo } from './services/sync/repo.ts';
+import { syncRoutes } from './services/sync/routes.ts';
+import { createSyncService } from './services/sync/service.ts';
+import { scopesFor } from '@pos/core';
 
 export interface AppOptions {
   db: Db;
@@ -30,6 +34,8 @@ export interface AppOptions {
   logger?: boolean | { level: string };
   /** Bytes; Dintero does not publish a limit, 1 MiB fits a 1,000-line receipt. */
   bodyLimit?: number;
+  /** How often the replication notifier polls the change feed (ms). */
+  syncPollMs?: number;
   /** How often revoked clients are re-read from the database (ms); 0 disables the timer. */
   revocationRefreshMs?: number;
 }
@@ -82,7 +88,17 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   authRoutes(app, auth, keys);
   const walletService = createWalletService(createWalletRepo(opts.db), clock);
   walletRoutes(app, walletService);
-  productRoutes(app, createProductService(createProductRepo(opts.db), clock));
+  const productService = createProductService(createProductRepo(opts.db), clock);
+  productRoutes(app, productService);
+
+  const productScopes = scopesFor('products', 'read:products', 'write:products');
+  const sync = createSyncService(createSyncRepo(opts.db), {
+    products: { scopes: productScopes, load: productService.sync.products },
+    tax_groups: { scopes: productScopes, load: productService.sync.taxGroups },
+    product_groups: { scopes: productScopes, load: productService.sync.groups },
+    gift_cards: { scopes: scopesFor('wallets', 'read:wallets'), load: walletService.syncGiftCards },
+  }, { pollMs: opts.syncPollMs });
+  syncRoutes(app, sync);
 
   if ((opts.revocationRefreshMs ?? 5000) > 0) {
     const timer = setInterval(() => {

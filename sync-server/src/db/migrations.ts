@@ -6,11 +6,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { migration as auth } from './migrations/0001-auth.ts';
 import { migration as wallets } from './migrations/0002-wallets.ts';
 import { migration as products } from './migrations/0003-products.ts';
+import { migration as sync } from './migrations/0004-sync.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_auth': auth,
   '0002_wallets': wallets,
   '0003_products': products,
+  '0004_sync': sync,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

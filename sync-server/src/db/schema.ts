@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /** Kysely table types. Timestamps are ISO-8601 UTC strings on both SQLite and PostgreSQL. */
 
 export interface AccountsTable {
@@ -177,6 +178,15 @@ export interface TaxGroupsTable {
   deleted_by: string | null;
 }
 
+export interface SyncChangesTable {
+  seq: Generated<number>;
+  txid: number;
+  account_id: string;
+  collection: string;
+  doc_id: string;
+  created_at: Generated<string>;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_clients: ApiClientsTable;
@@ -192,4 +202,5 @@ export interface Database {
   product_barcodes: ProductBarcodesTable;
   product_groups: ProductGroupsTable;
   tax_groups: TaxGroupsTable;
+  sync_changes: SyncChangesTable;
 }

@@ -68,6 +68,26 @@ export function createProductRepo(db: Db) {
       return where === undefined ? undefined : where.includes('product_barcodes') ? 'barcode' : 'key';
     },
 
+    // ------------------------------------------------------------ replication (deleted rows included)
+
+    productsByPk: (accountId: string, pks: readonly string[]) =>
+      pks.length === 0
+        ? Promise.resolve([])
+        : k
+            .selectFrom('products as p')
+            .innerJoin('catalogs as c', 'c.id', 'p.catalog_pk')
+            .selectAll('p')
+            .select(['c.catalog_id', 'c.deleted_at as catalog_deleted_at'])
+            .where('p.account_id', '=', accountId)
+            .where('p.id', 'in', pks)
+            .execute(),
+
+    taxGroupsByPk: (accountId: string, pks: readonly string[]): Promise<TaxGroupsTable[]> =>
+      pks.length === 0 ? Promise.resolve([]) : k.selectFrom('tax_groups').selectAll().where('account_id', '=', accountId).where('id', 'in', pks).execute(),
+
+    groupsByPk: (accountId: string, pks: readonly string[]): Promise<ProductGroupsTable[]> =>
+      pks.length === 0 ? Promise.resolve([]) : k.selectFrom('product_groups').selectAll().where('account_id', '=', accountId).where('id', 'in', pks).execute(),
+
     // ------------------------------------------------------------ catalogs
 
     findCatalog: (accountId: string, catalogId: string, q: Q = k, lock?: Lock): Promise<CatalogsTable | undefined> =>

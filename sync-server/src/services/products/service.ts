@@ -56,6 +56,7 @@ import {
   type TaxGroupPost,
   type TaxGroupPut,
 } from '@pos/core/contracts/products';
+import type { ProductDoc as ProductSyncDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core/contracts/sync';
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { CatalogsTable, Database, ProductGroupsTable, ProductsTable, TaxGroupsTable } from '../../db/schema.ts';
@@ -222,6 +223,32 @@ function toProduct(row: ProductsTable, doc: ProductDoc, catalog: CatalogsTable, 
 export function createProductService(repo: ProductRepo, clock: Clock) {
   const now = (): string => clock.now().toISOString();
 
+  /** The till's view of products, tax groups and groups, for replication (tombstones included). */
+  const sync = {
+    async products(accountId: string, pks: readonly string[]): Promise<ProductSyncDoc[]> {
+      return (await repo.productsByPk(accountId, pks)).map((row) => {
+        const doc = decodeProduct(row);
+        return {
+          id: row.id, updated_at: row.updated_at, _deleted: row.deleted_at !== null || row.catalog_deleted_at !== null,
+          product_id: row.product_id, catalog_id: row.catalog_id, product_name: doc.product_name, unit_gross_price: doc.unit_gross_price,
+          currency: doc.currency, unit: doc.unit, barcodes: doc.barcodes, tax_id: doc.tax_id, group_ids: doc.group_ids,
+          starting_at: doc.starting_at, stopping_at: doc.stopping_at,
+        };
+      });
+    },
+    async taxGroups(accountId: string, pks: readonly string[]): Promise<TaxGroupDoc[]> {
+      return (await repo.taxGroupsByPk(accountId, pks)).map((row) => ({
+        id: row.id, updated_at: row.updated_at, _deleted: row.deleted_at !== null, tax_id: row.tax_id,
+        tax_group: optional(row.tax_group), percentage: optional(row.percentage), tax_code: optional(row.tax_code),
+      }));
+    },
+    async groups(accountId: string, pks: readonly string[]): Promise<ProductGroupDoc[]> {
+      return (await repo.groupsByPk(accountId, pks)).map((row) => ({
+        id: row.id, updated_at: row.updated_at, _deleted: row.deleted_at !== null, group_id: row.group_id, group_name: optional(row.group_name),
+      }));
+    },
+  };
+
   /**
    * Runs a write in one transaction. The checks inside it give the precise errors; a unique key
    * hit by a racing request (PostgreSQL, between our check and our insert) becomes `onRace`'s 409.
@@ -312,6 +339,8 @@ export function createProductService(repo: ProductRepo, clock: Clock) {
   }
 
   return {
+    sync,
+
     // ---------------------------------------------------------- catalogs
 
     async listCatalogs(accountId: string, q: Paging): Promise<CatalogList> {

@@ -47,6 +47,9 @@ export function createWalletRepo(db: Db) {
     findCard: (accountId: string, cardId: string, q: Q = k): Promise<WalletCardsTable | undefined> =>
       q.selectFrom('wallet_cards').selectAll().where('account_id', '=', accountId).where('card_id', '=', cardId).executeTakeFirst(),
 
+    cardsByPk: (accountId: string, pks: readonly string[]): Promise<WalletCardsTable[]> =>
+      pks.length === 0 ? Promise.resolve([]) : k.selectFrom('wallet_cards').selectAll().where('account_id', '=', accountId).where('id', 'in', pks).execute(),
+
     findCardByPk: (cardPk: string, q: Q = k): Promise<WalletCardsTable | undefined> =>
       q.selectFrom('wallet_cards').selectAll().where('id', '=', cardPk).executeTakeFirst(),
 

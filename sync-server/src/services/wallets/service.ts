@@ -32,6 +32,7 @@ import {
   type CardTotals,
   type LedgerRequest,
 } from '@pos/core';
+import type { GiftCardDoc } from '@pos/core/contracts/sync';
 import type { Card, CardCreate, Capture, TokenCode, TokenCreate, Transaction, TransactionCreate, Void } from '@pos/core/contracts/wallets';
 import type { Transaction as Trx } from 'kysely';
 import type { Clock } from '../../clock.ts';
@@ -274,6 +275,23 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
   }
 
   return {
+    /** Card snapshots for the tills' replicas: balances only, never tokens or PINs. */
+    async syncGiftCards(accountId: string, pks: readonly string[]): Promise<GiftCardDoc[]> {
+      const cards = await repo.cardsByPk(accountId, pks);
+      const heads = await repo.heads(cards.map((c) => c.id));
+      const now = clock.now();
+      return cards.map((c) => {
+        const head = heads.get(c.id);
+        const v = cardView(c, head, now);
+        const changed = [c.created_at, head?.created_at ?? '', c.deleted_at ?? ''].reduce((a, b) => (b > a ? b : a));
+        return {
+          id: c.id, updated_at: changed, _deleted: c.deleted_at !== null, card_id: c.card_id, name: v.name, customer_id: v.customer_id,
+          currency: v.currency, amount_balance: v.amount_balance, amount_available: v.amount_available, status: v.status, has_pin: v.has_pin,
+          active_from: v.active_from, expires_at: v.expires_at,
+        };
+      });
+    },
+
     async createCard(accountId: string, actor: Actor, input: CardCreate) {
       const now = clock.now();
       if (input.active_from !== undefined && input.expires_at !== undefined && Date.parse(input.active_from) >= Date.parse(input.expires_at)) {
