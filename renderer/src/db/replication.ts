@@ -1,0 +1,89 @@
+/**
+ * Keeps one local collection in step with the sync server (down only for now): RxDB pulls pages
+ * after its checkpoint, and a change stream makes it pull again (`RESYNC`) whenever the server
+ * says the collection changed and after every reconnect, so nothing missed while away is lost.
+ */
+import { Subject } from 'rxjs';
+import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
+import type { RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
+import { z } from 'zod';
+import { CheckpointSchema, type Checkpoint, type SyncCollectionName } from '@pos/core';
+import { readEvents } from './sse.ts';
+
+export interface SyncEndpoint {
+  readonly serverUrl: string;
+  readonly accountId: string;
+  /** A valid access token (the platform renews it). */
+  accessToken(): Promise<string>;
+  readonly fetch: typeof fetch;
+}
+
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+
+export function replicateFromServer<T extends { id: string }>(
+  collection: RxCollection<T>,
+  name: SyncCollectionName,
+  /** The collection's document schema from core: the server's answers are checked, not trusted. */
+  docSchema: z.ZodType<WithDeleted<T>>,
+  endpoint: SyncEndpoint,
+  opts: { batchSize?: number } = {},
+): RxReplicationState<T, Checkpoint> {
+  const PullResponse = z.object({ documents: z.array(docSchema), checkpoint: CheckpointSchema });
+  const base = `${endpoint.serverUrl}/v1/accounts/${endpoint.accountId}/sync/${name}`;
+  const stream$ = new Subject<RxReplicationPullStreamItem<T, Checkpoint>>();
+  const abort = new AbortController();
+
+  const authorized = async (): Promise<RequestInit> => ({ headers: { authorization: `Bearer ${await endpoint.accessToken()}` }, signal: abort.signal });
+
+  // Listen until cancelled; every (re)connection starts with a RESYNC.
+  void (async () => {
+    let delay = RECONNECT_MIN_MS;
+    while (!abort.signal.aborted) {
+      try {
+        const res = await endpoint.fetch(`${base}/stream`, await authorized());
+        if (!res.ok || res.body === null) throw new Error(`stream answered HTTP ${res.status}`);
+        delay = RECONNECT_MIN_MS;
+        stream$.next('RESYNC');
+        await readEvents(res.body, (e) => {
+          if (e.event === 'change') stream$.next('RESYNC');
+        });
+      } catch {
+        // Offline, server restarting or token being renewed: try again with backoff.
+      }
+      if (abort.signal.aborted) break;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    }
+  })();
+
+  const state = replicateRxCollection<T, Checkpoint>({
+    collection,
+    replicationIdentifier: `pos-sync:${endpoint.serverUrl}:${endpoint.accountId}:${name}`,
+    live: true,
+    retryTime: 2_000,
+    // A till sells in the background too; don't pause replication when the window is hidden.
+    toggleOnDocumentVisible: false,
+    pull: {
+      batchSize: opts.batchSize ?? 200,
+      stream$: stream$.asObservable(),
+      async handler(checkpoint, batchSize) {
+        const q = new URLSearchParams({ limit: String(batchSize) });
+        if (checkpoint !== undefined) {
+          q.set('txid', String(checkpoint.txid));
+          q.set('seq', String(checkpoint.seq));
+        }
+        const res = await endpoint.fetch(`${base}/pull?${q.toString()}`, await authorized());
+        if (!res.ok) throw new Error(`pull ${name} answered HTTP ${res.status}`);
+        return PullResponse.parse(await res.json());
+      },
+    },
+  });
+  const stop = state.canceled$.subscribe((canceled: unknown) => {
+    if (canceled !== true) return;
+    abort.abort();
+    stream$.complete();
+    stop.unsubscribe();
+  });
+  return state;
+}

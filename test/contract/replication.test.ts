@@ -1,0 +1,100 @@
+/**
+ * Replication contract: a till's RxDB replica in Node (memory storage) against the real sync
+ * server over HTTP. It pulls everything, follows live changes through the stream, and catches up
+ * after the server restarts.
+ */
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GiftCardDocSchema, ProductDocSchema } from '@pos/core';
+import { buildApp } from '../../sync-server/src/app.ts';
+import { openPosDatabase, type PosDatabase } from '../../renderer/src/db/database.ts';
+import { replicateFromServer, type SyncEndpoint } from '../../renderer/src/db/replication.ts';
+import { dbTargets } from '../support/databases.ts';
+import { PUBLIC_URL, startHarness, type Harness } from '../support/harness.ts';
+
+async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let dbCounter = 0;
+
+describe.each(dbTargets())('replication on $name', (target) => {
+  let h: Harness;
+  let url: string;
+  let admin: string;
+  let replica: PosDatabase;
+  let endpoint: SyncEndpoint;
+  const product = (i: number) => ({ product_id: `p-${String(i).padStart(3, '0')}`, product_name: `Product ${i}`, unit_gross_price: 1000 + i, currency: 'NOK', barcodes: [`20000000${String(i).padStart(5, '0')}`] });
+
+  beforeAll(async () => {
+    h = await startHarness(target);
+    url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    admin = await h.tokenFor(['admin:products', 'admin:wallets']);
+    const tillToken = await h.tokenFor(['read:products', 'read:wallets']);
+    await h.call('POST', '/products/catalogs', { token: admin, body: { catalog_id: 'main' } });
+    for (let i = 0; i < 45; i += 1) {
+      const res = await h.call('POST', '/products/catalogs/main/products', { token: admin, body: product(i) });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    await h.call('POST', '/wallets/cards', { token: admin, body: { card_id: 'gc-1', amount: 10_000, currency: 'NOK' } });
+    endpoint = { serverUrl: url, accountId: h.accountId, accessToken: () => Promise.resolve(tillToken), fetch };
+    dbCounter += 1;
+    replica = await openPosDatabase(`replica-${target.name}-${dbCounter}-${Date.now()}`, getRxStorageMemory());
+  });
+  afterAll(async () => {
+    await replica.close();
+    await h.close();
+  });
+
+  it('pulls everything in pages, then follows creates, updates, deletes and card balances live', async () => {
+    const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, { batchSize: 10 });
+    const cards = replicateFromServer(replica.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint);
+    await products.awaitInitialReplication();
+    await cards.awaitInitialReplication();
+    expect(await replica.products.count().exec()).toBe(45);
+    const p7 = await replica.products.findOne({ selector: { product_id: 'p-007' } }).exec();
+    expect(p7?.toJSON()).toMatchObject({ product_name: 'Product 7', unit_gross_price: 1007, barcodes: ['2000000000007'], catalog_id: 'main' });
+    expect((await replica.gift_cards.findOne({ selector: { card_id: 'gc-1' } }).exec())?.amount_available).toBe(10_000);
+
+    await h.call('POST', '/products/catalogs/main/products', { token: admin, body: product(100) });
+    await h.call('PUT', '/products/catalogs/main/products/p-001', { token: admin, body: { unit_gross_price: 4242 } });
+    await h.call('DELETE', '/products/catalogs/main/products/p-002', { token: admin });
+    await h.call('POST', '/wallets/transactions', { token: admin, body: { card_id: 'gc-1', ref_id: 'sale', amount: 2500, currency: 'NOK' } });
+
+    await eventually('the new product', () => replica.products.count().exec(), (n) => n === 45);
+    await eventually('p-100', () => replica.products.findOne({ selector: { product_id: 'p-100' } }).exec(), (d) => d !== null);
+    await eventually('the new price', async () => (await replica.products.findOne({ selector: { product_id: 'p-001' } }).exec())?.unit_gross_price, (v) => v === 4242);
+    await eventually('the deletion', () => replica.products.findOne({ selector: { product_id: 'p-002' } }).exec(), (d) => d === null);
+    await eventually('the card balance', async () => (await replica.gift_cards.findOne({ selector: { card_id: 'gc-1' } }).exec())?.amount_available, (v) => v === 7_500);
+    await products.cancel();
+    await cards.cancel();
+  });
+
+  it('catches up after the server restarts', async () => {
+    const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, { batchSize: 10 });
+    await products.awaitInitialReplication();
+    const port = Number(new URL(url).port);
+    await h.app.close();
+    // While the server is down, nothing breaks on the till.
+    expect(await replica.products.count().exec()).toBe(45);
+    const second = await buildApp({ db: h.db, publicUrl: PUBLIC_URL, revocationRefreshMs: 0, syncPollMs: 50 });
+    await second.app.listen({ port, host: '127.0.0.1' });
+    try {
+      const res = await second.app.inject({
+        method: 'PUT', url: `/v1/accounts/${h.accountId}/products/catalogs/main/products/p-003`,
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: JSON.stringify({ product_name: 'Renamed after restart' }),
+      });
+      expect(res.statusCode).toBe(200);
+      await eventually('the change made after the restart', async () => (await replica.products.findOne({ selector: { product_id: 'p-003' } }).exec())?.product_name, (v) => v === 'Renamed after restart', 20_000);
+    } finally {
+      await products.cancel();
+      await second.app.close();
+    }
+  });
+});
