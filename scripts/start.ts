@@ -1,8 +1,9 @@
 /**
- * `npm start`: the sync server on an SQLite file (or DATABASE_URL) with the demo store seeded.
- * The till arrives with the next milestone; until then this serves the API only and says so.
+ * `npm start`: the sync server on an SQLite file (or DATABASE_URL) with the demo store seeded,
+ * serving the till's browser build at `/`.
  */
 import { join } from 'node:path';
+import { build } from 'vite';
 import { configFromEnv } from '../sync-server/src/config.ts';
 import { openDb } from '../sync-server/src/db/connect.ts';
 import { ensureDemoClients, seedDemoData } from '../sync-server/src/demo/seed.ts';
@@ -14,11 +15,15 @@ async function main(): Promise<void> {
   const db = openDb(config.DATABASE_URL);
   let creds = await ensureDemoClients(db, credentialsFile);
   await db.close();
-  const server = await startServer({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  // The till's browser build, served by the sync server at `/`.
+  const tillDir = join(process.cwd(), 'renderer', 'dist');
+  await build({ configFile: join(process.cwd(), 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+  const server = await startServer({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TILL_DIR: tillDir });
   creds = await seedDemoData(server.url, credentialsFile, creds);
   const aid = creds.account_id;
   const till = creds.till;
   console.log(`
+Till:               ${server.url}/   (open it in a browser; set up with the till client below)
 Sync server running at ${server.url}  (database ${config.DATABASE_URL})
 OpenAPI document:   ${server.url}/v1/openapi.json
 
@@ -32,7 +37,7 @@ Get a token:
     -u '${till.client_id}:${till.client_secret}' -H 'Content-Type: application/json' \\
     -d '{"grant_type":"client_credentials","audience":"${server.url}/v1/accounts/${aid}"}'
 
-The till (cashier and manager screens) is not built yet: this serves the API only.
+Electron's binary cannot be downloaded on this machine, so the till runs in the browser.
 Press Ctrl+C to stop.`);
   const stop = (): void => {
     server.close().then(() => process.exit(0), () => process.exit(1));

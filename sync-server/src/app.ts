@@ -11,6 +11,7 @@ import type { Db } from './db/connect.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { registerAuth, type RouteAuth } from './plugins/auth.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
+import { registerTillFiles } from './plugins/till-files.ts';
 import { loadSigningKeys } from './services/auth/keys.ts';
 import { createAuthRepo } from './services/auth/repo.ts';
 import { authRoutes } from './services/auth/routes.ts';
@@ -34,6 +35,8 @@ export interface AppOptions {
   logger?: boolean | { level: string };
   /** Bytes; Dintero does not publish a limit, 1 MiB fits a 1,000-line receipt. */
   bodyLimit?: number;
+  /** The till's browser build to serve at `/` (kiosks, browser tills); none when absent. */
+  tillDir?: string;
   /** How often the replication notifier polls the change feed (ms). */
   syncPollMs?: number;
   /** How often revoked clients are re-read from the database (ms); 0 disables the timer. */
@@ -83,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   registerAuth(app, auth, routes);
 
   app.get('/health', { config: { public: true }, schema: { hide: true } }, () => ({ status: 'ok' }));
+  if (opts.tillDir !== undefined) registerTillFiles(app, opts.tillDir);
   app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger());
 
   authRoutes(app, auth, keys);

@@ -7,6 +7,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
   /** The origin clients use to reach us; token audiences are `<PUBLIC_URL>/v1/accounts/{aid}`. */
   PUBLIC_URL: z.url().optional(),
+  /** The till's browser build to serve at `/`; `npm start` sets it to renderer/dist. */
+  TILL_DIR: z.string().min(1).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

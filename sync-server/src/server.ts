@@ -8,7 +8,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const config = configFromEnv(env);
   const db = openDb(config.DATABASE_URL);
   const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
-  const { app } = await buildApp({ db, publicUrl, logger: { level: config.LOG_LEVEL } });
+  const { app } = await buildApp({ db, publicUrl, logger: { level: config.LOG_LEVEL }, tillDir: config.TILL_DIR });
   await app.listen({ port: config.PORT, host: config.HOST });
   app.log.info(`sync server ready on ${publicUrl} (database ${db.describe})`);
   return {

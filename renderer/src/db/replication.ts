@@ -27,9 +27,10 @@ export function replicateFromServer<T extends { id: string }>(
   /** The collection's document schema from core: the server's answers are checked, not trusted. */
   docSchema: z.ZodType<WithDeleted<T>>,
   endpoint: SyncEndpoint,
-  opts: { batchSize?: number } = {},
+  opts: { batchSize?: number; onProgress?: (p: { pulled: number; remaining: number }) => void } = {},
 ): RxReplicationState<T, Checkpoint> {
-  const PullResponse = z.object({ documents: z.array(docSchema), checkpoint: CheckpointSchema });
+  const PullResponse = z.object({ documents: z.array(docSchema), checkpoint: CheckpointSchema, remaining: z.number().int() });
+  let pulled = 0;
   const base = `${endpoint.serverUrl}/v1/accounts/${endpoint.accountId}/sync/${name}`;
   const stream$ = new Subject<RxReplicationPullStreamItem<T, Checkpoint>>();
   const abort = new AbortController();
@@ -75,7 +76,10 @@ export function replicateFromServer<T extends { id: string }>(
         }
         const res = await endpoint.fetch(`${base}/pull?${q.toString()}`, await authorized());
         if (!res.ok) throw new Error(`pull ${name} answered HTTP ${res.status}`);
-        return PullResponse.parse(await res.json());
+        const page = PullResponse.parse(await res.json());
+        pulled += page.documents.length;
+        opts.onProgress?.({ pulled, remaining: page.remaining });
+        return { documents: page.documents, checkpoint: page.checkpoint };
       },
     },
   });

@@ -38,6 +38,19 @@ export function createSyncRepo(db: Db) {
       return q.orderBy('txid').orderBy('seq').limit(limit).execute();
     },
 
+    /** How many changes of a collection lie after `after` (a progress hint for initial syncs). */
+    async countAfter(accountId: string, collection: string, after: Checkpoint): Promise<number> {
+      const row = await k
+        .selectFrom('sync_changes')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('collection', '=', collection)
+        .where((eb) => eb.or([eb('txid', '>', after.txid), eb.and([eb('txid', '=', after.txid), eb('seq', '>', after.seq)])]))
+        .where(horizon)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     /** Where the feed ends now (for a notifier starting up). */
     async end(): Promise<Checkpoint> {
       const row = await k.selectFrom('sync_changes').select(['txid', 'seq']).where(horizon).orderBy('txid', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();

@@ -23,7 +23,7 @@ export function syncRoutes(app: ZodApp, sync: SyncService): void {
         summary: `Pull ${name} changed after a checkpoint (RxDB replication)`,
         params: Aid,
         querystring: PullQuerySchema,
-        response: { 200: z.object({ documents: z.array(z.looseObject({ id: z.string() })), checkpoint: CheckpointSchema }) },
+        response: { 200: z.object({ documents: z.array(z.looseObject({ id: z.string() })), checkpoint: CheckpointSchema, remaining: z.number().int() }) },
       },
     }, async (req) => {
       const { txid, seq, limit } = req.query;

@@ -5,7 +5,8 @@
  * in the registry (app.ts).
  *
  * - pull: documents changed after a checkpoint, each once per page, in feed order; the checkpoint
- *   is the feed position of the last change consumed.
+ *   is the feed position of the last change consumed; `remaining` (our extension) counts the
+ *   changes still behind it, so a till can show initial-sync progress.
  * - stream: a notifier polls the feed (every 250 ms by default) and tells the streams of an
  *   account and collection that something changed; the client answers with a pull (RxDB
  *   `RESYNC`). Polling the database rather than signalling in-process means writes by the admin
@@ -63,7 +64,7 @@ export function createSyncService(repo: SyncRepo, collections: Readonly<Record<s
   return {
     collections,
 
-    async pull(accountId: string, collection: string, after: Checkpoint | undefined, limit: number): Promise<{ documents: SyncDoc[]; checkpoint: Checkpoint }> {
+    async pull(accountId: string, collection: string, after: Checkpoint | undefined, limit: number): Promise<{ documents: SyncDoc[]; checkpoint: Checkpoint; remaining: number }> {
       const def = collections[collection];
       if (def === undefined) throw new Error(`unknown collection ${collection}`);
       let cursor = after ?? START;
@@ -82,7 +83,9 @@ export function createSyncService(repo: SyncRepo, collections: Readonly<Record<s
         cursor = consumed;
       }
       const docs = await def.load(accountId, [...ids]);
-      return { documents: docs, checkpoint: consumed };
+      // A full page may have more behind it: tell the client how many changes, for a progress bar.
+      const remaining = ids.size < limit ? 0 : await repo.countAfter(accountId, collection, consumed);
+      return { documents: docs, checkpoint: consumed, remaining };
     },
 
     subscribe(accountId: string, collection: string, listener: Listener): () => void {

@@ -1,0 +1,84 @@
+/**
+ * The running till: its replica, the replications that keep it current, and the status the
+ * status bar shows. React reads it through `subscribe`/`getStatus` (useSyncExternalStore).
+ */
+import { GiftCardDocSchema, ProductDocSchema, ProductGroupDocSchema, TaxGroupDocSchema } from '@pos/core';
+import type { Observable } from 'rxjs';
+import type { PosDatabase } from '../db/database.ts';
+import { replicateFromServer, type SyncEndpoint } from '../db/replication.ts';
+
+export interface TillStatus {
+  readonly online: boolean;
+  readonly lastSyncAt: number | null;
+  readonly pendingUploads: number;
+  /** Initial sync progress, null once the replica has everything the server had. */
+  readonly initialSync: { readonly pulled: number; readonly remaining: number } | null;
+  readonly error: string | null;
+}
+
+export interface TillSession {
+  readonly db: PosDatabase;
+  getStatus(): TillStatus;
+  subscribe(listener: () => void): () => void;
+  /** Resolves when every collection has caught up with the server once. */
+  initialSync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What the session uses of a replication, whatever its document type. */
+interface Replication {
+  readonly received$: Observable<unknown>;
+  readonly error$: Observable<{ message: string }>;
+  readonly active$: Observable<boolean>;
+  awaitInitialReplication(): Promise<void>;
+  cancel(): Promise<unknown>;
+}
+
+export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: () => number): TillSession {
+  let status: TillStatus = { online: false, lastSyncAt: null, pendingUploads: 0, initialSync: { pulled: 0, remaining: 0 }, error: null };
+  const listeners = new Set<() => void>();
+  const set = (patch: Partial<TillStatus>): void => {
+    status = { ...status, ...patch };
+    for (const l of listeners) l();
+  };
+  const progress = new Map<string, { pulled: number; remaining: number }>();
+  const onProgress = (name: string) => (p: { pulled: number; remaining: number }): void => {
+    progress.set(name, p);
+    if (status.initialSync === null) return;
+    let pulled = 0;
+    let remaining = 0;
+    for (const v of progress.values()) {
+      pulled += v.pulled;
+      remaining += v.remaining;
+    }
+    set({ initialSync: { pulled, remaining } });
+  };
+
+  const replications: Replication[] = [
+    replicateFromServer(db.products, 'products', ProductDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('products') }),
+    replicateFromServer(db.tax_groups, 'tax_groups', TaxGroupDocSchema, endpoint, { onProgress: onProgress('tax_groups') }),
+    replicateFromServer(db.product_groups, 'product_groups', ProductGroupDocSchema, endpoint, { onProgress: onProgress('product_groups') }),
+    replicateFromServer(db.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('gift_cards') }),
+  ];
+  for (const r of replications) {
+    r.received$.subscribe(() => set({ online: true, lastSyncAt: now(), error: null }));
+    r.error$.subscribe((e) => set({ online: false, error: e.message }));
+    r.active$.subscribe((active) => {
+      if (!active && status.error === null) set({ online: true, lastSyncAt: now() });
+    });
+  }
+  const initial = Promise.all(replications.map((r) => r.awaitInitialReplication())).then(() => set({ initialSync: null, online: true, lastSyncAt: now() }));
+
+  return {
+    db,
+    getStatus: () => status,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    initialSync: () => initial,
+    async stop() {
+      await Promise.all(replications.map((r) => r.cancel()));
+    },
+  };
+}
