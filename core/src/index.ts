@@ -5,3 +5,6 @@ export * from './wallet/code-format.ts';
 export * from './auth/scopes.ts';
 export * from './contracts/common.ts';
 export * from './contracts/sync.ts';
+export * from './cart/cart.ts';
+export * from './cart/tender.ts';
+export * from './money-format.ts';
