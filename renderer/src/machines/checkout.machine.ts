@@ -1,0 +1,305 @@
+/**
+ * The checkout flow at the counter: scanning into a cart, then split tenders in any order, then
+ * completion. Every side effect is a named actor injected from outside (replica lookups, the
+ * Wallets API, the local sale store), so the machine is tested with fakes; all arithmetic comes
+ * from core (cart, VAT, tenders).
+ *
+ * Gift cards: look up the card (PIN when it has one) → hold min(available, due) as a pending
+ * drawdown → capture every hold when the sale completes, or release them when it is cancelled.
+ * A sale is committed to the local store before the screen says done.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import {
+  addProduct,
+  amountDue,
+  cartTotals,
+  cashTender,
+  emptyCart,
+  externalTender,
+  giftCardAmount,
+  isPaid,
+  setQuantity,
+  voidLine,
+  type Cart,
+  type CartProduct,
+  type Currency,
+  type Tender,
+} from '@pos/core';
+import type { Card, Transaction } from '@pos/core/contracts/wallets';
+
+export interface GiftCardHold {
+  readonly transaction_id: string;
+  readonly card_id: string;
+  readonly amount: number;
+}
+
+export interface CompletedSale {
+  readonly sale_id: string;
+  readonly cart: Cart;
+  readonly tenders: readonly Tender[];
+  readonly completed_at: string;
+}
+
+/** Turns a thrown error into the cashier's words; injected so the machine holds no UI strings for codes. */
+export type Explain = (error: unknown) => string;
+
+export interface CheckoutInput {
+  readonly currency: Currency;
+  /** Fresh ids for sales and idempotency keys (crypto.randomUUID in the till). */
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly explain: Explain;
+}
+
+interface Context extends CheckoutInput {
+  saleId: string;
+  cart: Cart;
+  tenders: Tender[];
+  holds: GiftCardHold[];
+  scanQueue: string[];
+  /** What the cashier needs to know now (unknown barcode, declined card …). */
+  message: string | null;
+  giftCard: { token: string; pin?: string | undefined; card?: Card | undefined } | null;
+  completed: CompletedSale | null;
+}
+
+export type CheckoutEvent =
+  | { type: 'scan.received'; code: string }
+  | { type: 'line.quantity'; lineId: number; quantity: number }
+  | { type: 'line.void'; lineId: number }
+  | { type: 'pay' }
+  | { type: 'back' }
+  | { type: 'tender.cash'; given: number }
+  | { type: 'tender.external'; amount?: number }
+  | { type: 'tender.giftCard'; token: string }
+  | { type: 'giftCard.pin'; pin: string }
+  | { type: 'sale.cancel' }
+  | { type: 'sale.new' }
+  | { type: 'retry' }
+  | { type: 'message.dismiss' };
+
+
+const due = (c: Context): number => amountDue(cartTotals(c.cart).gross_amount, c.tenders);
+
+export const checkoutMachine = setup({
+  types: {
+    context: {} as Context,
+    events: {} as CheckoutEvent,
+    input: {} as CheckoutInput,
+  },
+  actors: {
+    productLookup: fromPromise<CartProduct | null, { code: string }>(() => Promise.reject(new Error('productLookup not provided'))),
+    giftCardInfo: fromPromise<Card, { token: string; pin?: string | undefined }>(() => Promise.reject(new Error('giftCardInfo not provided'))),
+    giftCardHold: fromPromise<Transaction, { token: string; pin?: string | undefined; amount: number; currency: Currency; refId: string }>(() =>
+      Promise.reject(new Error('giftCardHold not provided')),
+    ),
+    captureHolds: fromPromise<void, { saleId: string; holds: readonly GiftCardHold[] }>(() => Promise.reject(new Error('captureHolds not provided'))),
+    releaseHolds: fromPromise<void, { saleId: string; holds: readonly GiftCardHold[] }>(() => Promise.reject(new Error('releaseHolds not provided'))),
+    commitSale: fromPromise<void, CompletedSale>(() => Promise.reject(new Error('commitSale not provided'))),
+  },
+  guards: {
+    hasQueuedScan: ({ context }) => context.scanQueue.length > 0,
+    hasLines: ({ context }) => cartTotals(context.cart).lines.length > 0,
+    isPaid: ({ context }) => isPaid(cartTotals(context.cart).gross_amount, context.tenders),
+    hasHolds: ({ context }) => context.holds.length > 0,
+    hasNoTenders: ({ context }) => context.tenders.length === 0,
+  },
+  actions: {
+    enqueueScan: assign({ scanQueue: ({ context, event }) => (event.type === 'scan.received' ? [...context.scanQueue, event.code] : context.scanQueue) }),
+    changeQuantity: assign(({ context, event }) => {
+      if (event.type !== 'line.quantity') return {};
+      const res = setQuantity(context.cart, event.lineId, event.quantity);
+      return res.ok ? { cart: res.value, message: null } : { message: 'Quantity must be a whole number from 1 to 9999.' };
+    }),
+    voidLine: assign(({ context, event }) => {
+      if (event.type !== 'line.void') return {};
+      const res = voidLine(context.cart, event.lineId);
+      return res.ok ? { cart: res.value, message: null } : {};
+    }),
+    takeCash: assign(({ context, event }) => {
+      if (event.type !== 'tender.cash') return {};
+      const res = cashTender(due(context), event.given);
+      return res.ok ? { tenders: [...context.tenders, res.value.tender], message: null } : { message: 'Enter the cash amount the customer handed over.' };
+    }),
+    takeExternal: assign(({ context, event }) => {
+      if (event.type !== 'tender.external') return {};
+      const res = externalTender(due(context), event.amount);
+      return res.ok ? { tenders: [...context.tenders, res.value], message: null } : { message: 'The card terminal amount cannot be more than what is due.' };
+    }),
+    rememberGiftCard: assign({ giftCard: ({ event }) => (event.type === 'tender.giftCard' ? { token: event.token.trim() } : null), message: null }),
+    rememberPin: assign({ giftCard: ({ context, event }) => (event.type === 'giftCard.pin' && context.giftCard !== null ? { ...context.giftCard, pin: event.pin } : context.giftCard) }),
+    clearMessage: assign({ message: null }),
+    newSale: assign(({ context }) => ({
+      saleId: context.newId(),
+      cart: emptyCart(context.currency),
+      tenders: [],
+      holds: [],
+      scanQueue: [],
+      message: null,
+      giftCard: null,
+      completed: null,
+    })),
+  },
+}).createMachine({
+  id: 'checkout',
+  context: ({ input }) => ({
+    currency: input.currency,
+    newId: input.newId,
+    now: input.now,
+    explain: input.explain,
+    saleId: input.newId(),
+    cart: emptyCart(input.currency),
+    tenders: [],
+    holds: [],
+    scanQueue: [],
+    message: null,
+    giftCard: null,
+    completed: null,
+  }),
+  initial: 'selling',
+  states: {
+    selling: {
+      initial: 'ready',
+      on: {
+        'scan.received': { actions: 'enqueueScan' },
+        'line.quantity': { actions: 'changeQuantity' },
+        'line.void': { actions: 'voidLine' },
+        pay: { guard: 'hasLines', target: 'paying' },
+        'sale.cancel': { target: 'selling', reenter: true, actions: 'newSale' },
+        'message.dismiss': { actions: 'clearMessage' },
+      },
+      states: {
+        ready: { always: { guard: 'hasQueuedScan', target: 'lookingUp' } },
+        lookingUp: {
+          invoke: {
+            src: 'productLookup',
+            input: ({ context }) => ({ code: context.scanQueue[0] ?? '' }),
+            onDone: {
+              target: 'ready',
+              actions: assign(({ context, event }) => {
+                const [code = '', ...rest] = context.scanQueue;
+                if (event.output === null) return { scanQueue: rest, message: `Unknown barcode ${code}: it is not in this store's catalog. The cart is unchanged.` };
+                const res = addProduct(context.cart, event.output);
+                if (res.ok) return { scanQueue: rest, cart: res.value, message: null };
+                return { scanQueue: rest, message: res.error.code === 'CART_NO_PRICE' ? `${event.output.product_name ?? code} has no price: ask a manager.` : `${event.output.product_name ?? code} cannot be sold here: ${res.error.message}` };
+              }),
+            },
+            onError: {
+              target: 'ready',
+              actions: assign(({ context }) => ({ scanQueue: context.scanQueue.slice(1), message: 'The product list on this till could not be read. Scan again.' })),
+            },
+          },
+        },
+      },
+    },
+    paying: {
+      initial: 'choosing',
+      on: {
+        'sale.cancel': [{ guard: 'hasHolds', target: 'cancelling' }, { target: 'selling', actions: 'newSale' }],
+        'message.dismiss': { actions: 'clearMessage' },
+      },
+      states: {
+        choosing: {
+          always: { guard: 'isPaid', target: 'completing' },
+          on: {
+            back: { guard: 'hasNoTenders', target: '#checkout.selling' },
+            'tender.cash': { actions: 'takeCash' },
+            'tender.external': { actions: 'takeExternal' },
+            'tender.giftCard': { target: 'giftCardLookup', actions: 'rememberGiftCard' },
+          },
+        },
+        needPin: {
+          on: {
+            'giftCard.pin': { target: 'giftCardLookup', actions: 'rememberPin' },
+            back: { target: 'choosing', actions: assign({ giftCard: null }) },
+          },
+        },
+        giftCardLookup: {
+          invoke: {
+            src: 'giftCardInfo',
+            input: ({ context }) => ({ token: context.giftCard?.token ?? '', pin: context.giftCard?.pin }),
+            onDone: [
+              {
+                guard: ({ context, event }) => giftCardAmount(event.output.amount_available, due(context)) === 0,
+                target: 'choosing',
+                actions: assign({ giftCard: null, message: 'This gift card has nothing left to spend.' }),
+              },
+              { target: 'giftCardHold', actions: assign({ giftCard: ({ context, event }) => (context.giftCard === null ? null : { ...context.giftCard, card: event.output }) }) },
+            ],
+            onError: [
+              {
+                guard: ({ event }) => typeof event.error === 'object' && event.error !== null && 'code' in event.error && event.error.code === 'WALLET_PIN_REQUIRED',
+                target: 'needPin',
+              },
+              {
+                guard: ({ event }) => typeof event.error === 'object' && event.error !== null && 'code' in event.error && event.error.code === 'WALLET_PIN_INVALID',
+                target: 'needPin',
+                actions: assign({ message: ({ context, event }) => context.explain(event.error) }),
+              },
+              { target: 'choosing', actions: assign({ giftCard: null, message: ({ context, event }) => context.explain(event.error) }) },
+            ],
+          },
+        },
+        giftCardHold: {
+          invoke: {
+            src: 'giftCardHold',
+            input: ({ context }) => ({
+              token: context.giftCard?.token ?? '',
+              pin: context.giftCard?.pin,
+              amount: giftCardAmount(context.giftCard?.card?.amount_available ?? 0, due(context)),
+              currency: context.currency,
+              refId: `${context.saleId}:gift-card:${context.holds.length + 1}`,
+            }),
+            onDone: {
+              target: 'choosing',
+              actions: assign(({ context, event }) => ({
+                holds: [...context.holds, { transaction_id: event.output.id, card_id: event.output.card_id, amount: event.output.amount }],
+                tenders: [...context.tenders, { kind: 'gift_card', amount: event.output.amount, card_id: event.output.card_id, transaction_id: event.output.id }],
+                giftCard: null,
+                message: null,
+              })),
+            },
+            onError: { target: 'choosing', actions: assign({ giftCard: null, message: ({ context, event }) => context.explain(event.error) }) },
+          },
+        },
+        completing: {
+          initial: 'capturing',
+          states: {
+            capturing: {
+              invoke: {
+                src: 'captureHolds',
+                input: ({ context }) => ({ saleId: context.saleId, holds: context.holds }),
+                onDone: { target: 'committing' },
+                onError: { target: 'failed', actions: assign({ message: ({ context, event }) => `The gift card payment could not be completed: ${context.explain(event.error)}` }) },
+              },
+            },
+            committing: {
+              entry: assign({ completed: ({ context }) => ({ sale_id: context.saleId, cart: context.cart, tenders: context.tenders, completed_at: context.now().toISOString() }) }),
+              invoke: {
+                src: 'commitSale',
+                input: ({ context }) => context.completed ?? { sale_id: context.saleId, cart: context.cart, tenders: context.tenders, completed_at: context.now().toISOString() },
+                onDone: { target: '#checkout.done' },
+                onError: { target: 'failed', actions: assign({ message: ({ context, event }) => `The sale could not be saved on this till: ${context.explain(event.error)}` }) },
+              },
+            },
+            failed: { on: { retry: { target: 'capturing' } } },
+          },
+        },
+      },
+    },
+    cancelling: {
+      invoke: {
+        src: 'releaseHolds',
+        input: ({ context }) => ({ saleId: context.saleId, holds: context.holds }),
+        onDone: { target: 'selling', actions: 'newSale' },
+        onError: { target: 'paying.choosing', actions: assign({ message: ({ context, event }) => `The gift card hold could not be released: ${context.explain(event.error)}. Try cancelling again.` }) },
+      },
+    },
+    done: {
+      on: {
+        'sale.new': { target: 'selling', actions: 'newSale' },
+        'scan.received': { target: 'selling', actions: ['newSale', 'enqueueScan'] },
+      },
+    },
+  },
+});
