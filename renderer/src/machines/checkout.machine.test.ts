@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { cartTotals, type CartProduct } from '@pos/core';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
-import { checkoutMachine, type CompletedSale, type GiftCardHold } from './checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput } from './checkout.machine.ts';
 
 const products: Record<string, CartProduct> = {
   '7038010009457': { product_id: 'milk', product_name: 'Milk', unit_gross_price: 2490, currency: 'NOK', tax_percent: 15, group_ids: ['dairy'] },
@@ -33,21 +33,30 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean } =
   }, ms));
   const machine = checkoutMachine.provide({
     actors: {
-      productLookup: fromPromise(({ input }: { input: { code: string } }) => later(() => products[input.code] ?? null, 2)),
-      giftCardInfo: fromPromise(({ input }: { input: { token: string; pin?: string | undefined } }) => later(() => {
+      productLookup: fromPromise(({ input }: { input: { code: string } }) => later((): CartProduct | null => products[input.code] ?? null, 2)),
+      giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => later((): Card => {
         if (input.token !== 'GC-TOKEN') throw new ApiError('WALLET_TOKEN_NOT_FOUND', 'no card');
         if (input.pin === undefined) throw new ApiError('WALLET_PIN_REQUIRED', 'pin');
         if (input.pin !== (opts.pin ?? '1234')) throw new ApiError('WALLET_PIN_INVALID', 'wrong PIN (4 tries left before the card locks)');
         return card(opts.available ?? 50_000);
       })),
-      giftCardHold: fromPromise(({ input }: { input: { amount: number; refId: string } }) => later((): Transaction => {
+      giftCardHold: fromPromise(({ input }: { input: GiftCardHoldInput }) => later((): Transaction => {
         if (opts.holdFails === true) throw new ApiError('NETWORK', 'offline');
         calls.holds.push({ amount: input.amount, refId: input.refId });
         return { id: `tx-${calls.holds.length}`, created_at: '', created_by: '', card_id: 'gc-1', metadata: {}, ref_id: input.refId, amount: input.amount, currency: 'NOK', type: 'pending_capture' };
       })),
-      captureHolds: fromPromise(({ input }: { input: { holds: readonly GiftCardHold[] } }) => later(() => void calls.captured.push([...input.holds]))),
-      releaseHolds: fromPromise(({ input }: { input: { holds: readonly GiftCardHold[] } }) => later(() => void calls.released.push([...input.holds]))),
-      commitSale: fromPromise(({ input }: { input: CompletedSale }) => later(() => void calls.committed.push(input))),
+      captureHolds: fromPromise(({ input }: { input: HoldsInput }) => later(() => {
+        calls.captured.push([...input.holds]);
+        return undefined;
+      })),
+      releaseHolds: fromPromise(({ input }: { input: HoldsInput }) => later(() => {
+        calls.released.push([...input.holds]);
+        return undefined;
+      })),
+      commitSale: fromPromise(({ input }: { input: CompletedSale }) => later(() => {
+        calls.committed.push(input);
+        return undefined;
+      })),
     },
   });
   let n = 0;

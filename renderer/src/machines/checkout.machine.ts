@@ -63,6 +63,20 @@ interface Context extends CheckoutInput {
   completed: CompletedSale | null;
 }
 
+export interface GiftCardInfoInput {
+  readonly token: string;
+  readonly pin?: string | undefined;
+}
+export interface GiftCardHoldInput extends GiftCardInfoInput {
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly refId: string;
+}
+export interface HoldsInput {
+  readonly saleId: string;
+  readonly holds: readonly GiftCardHold[];
+}
+
 export type CheckoutEvent =
   | { type: 'scan.received'; code: string }
   | { type: 'line.quantity'; lineId: number; quantity: number }
@@ -89,13 +103,11 @@ export const checkoutMachine = setup({
   },
   actors: {
     productLookup: fromPromise<CartProduct | null, { code: string }>(() => Promise.reject(new Error('productLookup not provided'))),
-    giftCardInfo: fromPromise<Card, { token: string; pin?: string | undefined }>(() => Promise.reject(new Error('giftCardInfo not provided'))),
-    giftCardHold: fromPromise<Transaction, { token: string; pin?: string | undefined; amount: number; currency: Currency; refId: string }>(() =>
-      Promise.reject(new Error('giftCardHold not provided')),
-    ),
-    captureHolds: fromPromise<void, { saleId: string; holds: readonly GiftCardHold[] }>(() => Promise.reject(new Error('captureHolds not provided'))),
-    releaseHolds: fromPromise<void, { saleId: string; holds: readonly GiftCardHold[] }>(() => Promise.reject(new Error('releaseHolds not provided'))),
-    commitSale: fromPromise<void, CompletedSale>(() => Promise.reject(new Error('commitSale not provided'))),
+    giftCardInfo: fromPromise<Card, GiftCardInfoInput>(() => Promise.reject(new Error('giftCardInfo not provided'))),
+    giftCardHold: fromPromise<Transaction, GiftCardHoldInput>(() => Promise.reject(new Error('giftCardHold not provided'))),
+    captureHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('captureHolds not provided'))),
+    releaseHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('releaseHolds not provided'))),
+    commitSale: fromPromise<undefined, CompletedSale>(() => Promise.reject(new Error('commitSale not provided'))),
   },
   guards: {
     hasQueuedScan: ({ context }) => context.scanQueue.length > 0,
