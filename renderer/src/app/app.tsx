@@ -1,8 +1,10 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { PosPlatform, TerminalSetup } from '../platform/pos-platform.ts';
 import type { PosDatabase } from '../db/database.ts';
 import { InitialSyncScreen, SetupScreen } from '../features/setup/setup-screen.tsx';
 import { StatusBar } from '../ui/status-bar.tsx';
+import { SaleScreen } from '../features/sale/sale-screen.tsx';
+import { walletClient, type WalletClient } from '../api/wallet-client.ts';
 import { startTillSession, type TillSession } from './till-session.ts';
 
 export interface AppProps {
@@ -34,34 +36,45 @@ export function App({ platform, openDatabase, defaultServerUrl }: AppProps) {
     };
   }, [setup, platform, openDatabase]);
 
+  const wallets = useMemo(
+    () => (setup === null || setup === undefined ? null : walletClient({ serverUrl: setup.serverUrl, accountId: setup.accountId, accessToken: async () => (await platform.accessToken()).accessToken, fetch: window.fetch.bind(window) })),
+    [setup, platform],
+  );
+
   if (setup === undefined) return null;
   if (setup === null) return <SetupScreen platform={platform} defaultServerUrl={defaultServerUrl} onReady={setSetup} />;
   if (session === null) return <InitialSyncScreen pulled={0} remaining={0} />;
-  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} />;
+  if (wallets === null) return null;
+  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} wallets={wallets} />;
 }
 
-function Till({ session, terminal }: { session: TillSession; terminal: string }) {
+function Till({ session, terminal, wallets }: { session: TillSession; terminal: string; wallets: WalletClient }) {
   const status = useSyncExternalStore(session.subscribe, session.getStatus);
+  if (status.initialSync !== null) {
+    return (
+      <div className="app">
+        <InitialSyncScreen pulled={status.initialSync.pulled} remaining={status.initialSync.remaining} />
+        <StatusBar session={session} terminal={terminal} />
+      </div>
+    );
+  }
   return (
-    <div className="app">
-      {status.initialSync === null ? <ReadyScreen session={session} /> : <InitialSyncScreen pulled={status.initialSync.pulled} remaining={status.initialSync.remaining} />}
+    <div className="till">
+      <header className="topbar">
+        <span className="brand">Till</span>
+        <ReplicaSummary session={session} />
+      </header>
+      <SaleScreen db={session.db} wallets={wallets} currency="NOK" />
       <StatusBar session={session} terminal={terminal} />
     </div>
   );
 }
 
-function ReadyScreen({ session }: { session: TillSession }) {
+function ReplicaSummary({ session }: { session: TillSession }) {
   const [products, setProducts] = useState<number | null>(null);
   useEffect(() => {
     const sub = session.db.products.count().$.subscribe(setProducts);
     return () => sub.unsubscribe();
   }, [session]);
-  return (
-    <main className="screen">
-      <section className="card setup" aria-label="Till ready">
-        <h1>Ready to sell</h1>
-        <p className="lead" data-testid="replica-summary">{products === null ? '' : `${products.toLocaleString()} products on this till`}</p>
-      </section>
-    </main>
-  );
+  return <span className="hint" data-testid="replica-summary">{products === null ? '' : `${products.toLocaleString()} products on this till`}</span>;
 }

@@ -67,6 +67,8 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
       if (!active && status.error === null) set({ online: true, lastSyncAt: now() });
     });
   }
+  // Sales wait in the local store until the server confirms them (receipts upload: next milestone).
+  const pending = db.sales.find({ selector: { uploaded: false } }).$.subscribe((docs) => set({ pendingUploads: docs.length }));
   const initial = Promise.all(replications.map((r) => r.awaitInitialReplication())).then(() => set({ initialSync: null, online: true, lastSyncAt: now() }));
 
   return {
@@ -78,6 +80,7 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
     },
     initialSync: () => initial,
     async stop() {
+      pending.unsubscribe();
       await Promise.all(replications.map((r) => r.cancel()));
     },
   };

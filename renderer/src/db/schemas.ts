@@ -53,3 +53,30 @@ export const giftCardSchema: RxJsonSchema<Stored<GiftCardDoc>> = {
   required: ['id', 'updated_at', 'card_id', 'currency', 'amount_balance', 'amount_available', 'status', 'has_pin'],
   indexes: ['card_id'],
 };
+
+/** A sale the till completed: kept until the server confirms it (the outbox). */
+export interface SaleDoc {
+  id: string;
+  completed_at: string;
+  currency: string;
+  gross_amount: number;
+  /** The cart and tenders as completed; the receipt sent to the server is built from these. */
+  sale: Record<string, unknown>;
+  uploaded: boolean;
+}
+
+export const saleSchema: RxJsonSchema<SaleDoc> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id,
+    completed_at: { type: 'string', maxLength: 32 },
+    currency: text,
+    gross_amount: integer,
+    sale: { type: 'object' },
+    uploaded: { type: 'boolean' },
+  },
+  required: ['id', 'completed_at', 'currency', 'gross_amount', 'sale', 'uploaded'],
+  indexes: ['completed_at'],
+};

@@ -218,6 +218,8 @@ export const checkoutMachine = setup({
             'tender.cash': { actions: 'takeCash' },
             'tender.external': { actions: 'takeExternal' },
             'tender.giftCard': { target: 'giftCardLookup', actions: 'rememberGiftCard' },
+            // While paying, a scanned code is a gift card.
+            'scan.received': { target: 'giftCardLookup', actions: assign({ giftCard: ({ event }) => ({ token: event.code.trim() }), message: null }) },
           },
         },
         needPin: {

@@ -1,0 +1,37 @@
+/** The checkout machine's side effects, wired to the replica, the Wallets API and the local sale store. */
+import { fromPromise } from 'xstate';
+import { cartTotals, type CartProduct } from '@pos/core';
+import type { PosDatabase } from '../../db/database.ts';
+import type { WalletClient } from '../../api/wallet-client.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput } from '../../machines/checkout.machine.ts';
+import type { ProductIndex } from './product-index.ts';
+
+export function tillCheckoutMachine(deps: { products: Pick<ProductIndex, 'lookup'>; wallets: WalletClient; db: PosDatabase }) {
+  return checkoutMachine.provide({
+    actors: {
+      productLookup: fromPromise(({ input }: { input: { code: string } }): Promise<CartProduct | null> => Promise.resolve(deps.products.lookup(input.code))),
+      giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => deps.wallets.info(input.token, input.pin)),
+      giftCardHold: fromPromise(({ input }: { input: GiftCardHoldInput }) => deps.wallets.hold(input.token, input.amount, input.currency, input.refId, input.pin)),
+      // Idempotent ref_ids: a retried capture or release returns the original instead of acting twice.
+      captureHolds: fromPromise(async ({ input }: { input: HoldsInput }) => {
+        for (const h of input.holds) await deps.wallets.capture(h.transaction_id, `${h.transaction_id}:capture`);
+        return undefined;
+      }),
+      releaseHolds: fromPromise(async ({ input }: { input: HoldsInput }) => {
+        for (const h of input.holds) await deps.wallets.release(h.transaction_id, `${h.transaction_id}:void`);
+        return undefined;
+      }),
+      commitSale: fromPromise(async ({ input }: { input: CompletedSale }) => {
+        await deps.db.sales.insert({
+          id: input.sale_id,
+          completed_at: input.completed_at,
+          currency: input.cart.currency,
+          gross_amount: cartTotals(input.cart).gross_amount,
+          sale: { ...input },
+          uploaded: false,
+        });
+        return undefined;
+      }),
+    },
+  });
+}

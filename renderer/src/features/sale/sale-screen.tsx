@@ -1,0 +1,223 @@
+/**
+ * The cashier's screen: scan or type barcodes, adjust lines, take split tenders, print the
+ * receipt. Keyboard first (a scan or typed EAN + Enter always lands in the cart), touch friendly.
+ */
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMachine } from '@xstate/react';
+import { amountDue, cartTotals, changeDue, formatMoney, type Cart, type Currency, type Tender } from '@pos/core';
+import type { WalletClient } from '../../api/wallet-client.ts';
+import type { PosDatabase } from '../../db/database.ts';
+import { errorText } from '../../ui/error-text.ts';
+import { attachWedgeScanner } from '../scanner/use-wedge-scanner.ts';
+import { watchProductIndex, type ProductIndex } from './product-index.ts';
+import { tillCheckoutMachine } from './sale-actors.ts';
+
+const money = (minor: number, currency: Currency): string => formatMoney(minor, currency);
+
+/** Parses what a cashier types as money ("50", "49.90", "49,90") into minor units, or null. */
+export function parseMoneyInput(text: string): number | null {
+  const m = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text);
+  if (m === null) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
+}
+
+export function SaleScreen({ db, wallets, currency }: { db: PosDatabase; wallets: WalletClient; currency: Currency }) {
+  // The index lives as long as the screen (StrictMode mounts effects twice: a memo would be closed).
+  const index = useRef<ProductIndex | null>(null);
+  useEffect(() => {
+    const watched = watchProductIndex(db);
+    index.current = watched;
+    return () => watched.close();
+  }, [db]);
+  const machine = useMemo(() => tillCheckoutMachine({ products: { lookup: (code) => index.current?.lookup(code) ?? null }, wallets, db }), [wallets, db]);
+  const [snapshot, send] = useMachine(machine, { input: { currency, newId: () => crypto.randomUUID(), now: () => new Date(), explain: errorText } });
+  const { cart, tenders, message, completed } = snapshot.context;
+  const totals = cartTotals(cart);
+  const due = amountDue(totals.gross_amount, tenders);
+
+  useEffect(() => attachWedgeScanner(window, (code) => send({ type: 'scan.received', code })), [send]);
+
+  if (snapshot.matches('done') && completed !== null) {
+    return <ReceiptView cart={completed.cart} tenders={completed.tenders} saleId={completed.sale_id} completedAt={completed.completed_at} onNew={() => send({ type: 'sale.new' })} />;
+  }
+
+  const paying = snapshot.matches('paying') || snapshot.matches('cancelling');
+  return (
+    <main className="sale">
+      <section className="cart-panel" aria-label="Cart">
+        {paying ? null : <ScanField onScan={(code) => send({ type: 'scan.received', code })} />}
+        {message === null ? null : (
+          <p className="notice" role="alert">
+            {message}
+            <button type="button" className="link" onClick={() => send({ type: 'message.dismiss' })} aria-label="Dismiss message">×</button>
+          </p>
+        )}
+        <CartLines cart={cart} editable={!paying} onQuantity={(lineId, quantity) => send({ type: 'line.quantity', lineId, quantity })} onVoid={(lineId) => send({ type: 'line.void', lineId })} />
+      </section>
+      <aside className="totals-panel" aria-label="Totals">
+        <dl className="totals">
+          <dt>Items</dt>
+          <dd data-testid="item-count">{totals.no_of_items}</dd>
+          {totals.tax_lines.map((t) => (
+            <div key={`${t.percentage}-${t.tax_code ?? ''}`} className="vat-row">
+              <dt>VAT {t.percentage} % of {money(t.tax_basis, currency)}</dt>
+              <dd>{money(t.amount, currency)}</dd>
+            </div>
+          ))}
+          <dt className="grand">Total</dt>
+          <dd className="grand" data-testid="total">{money(totals.gross_amount, currency)}</dd>
+        </dl>
+        {paying ? (
+          <PaymentPanel
+            state={snapshot.matches({ paying: 'needPin' }) ? 'needPin' : snapshot.matches({ paying: 'choosing' }) ? 'choosing' : snapshot.matches({ paying: { completing: 'failed' } }) ? 'failed' : 'busy'}
+            due={due}
+            currency={currency}
+            tenders={tenders}
+            onCash={(given) => send({ type: 'tender.cash', given })}
+            onExternal={() => send({ type: 'tender.external' })}
+            onGiftCard={(token) => send({ type: 'tender.giftCard', token })}
+            onPin={(pin) => send({ type: 'giftCard.pin', pin })}
+            onBack={() => send({ type: 'back' })}
+            onRetry={() => send({ type: 'retry' })}
+            onCancel={() => send({ type: 'sale.cancel' })}
+          />
+        ) : (
+          <div className="actions">
+            <button type="button" className="primary big" disabled={totals.lines.length === 0} onClick={() => send({ type: 'pay' })}>Pay {money(totals.gross_amount, currency)}</button>
+            <button type="button" className="secondary" disabled={cart.lines.length === 0} onClick={() => send({ type: 'sale.cancel' })}>Cancel sale</button>
+          </div>
+        )}
+      </aside>
+    </main>
+  );
+}
+
+function ScanField({ onScan }: { onScan: (code: string) => void }) {
+  const [code, setCode] = useState('');
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    if (code.trim() === '') return;
+    onScan(code.trim());
+    setCode('');
+  };
+  return (
+    <form className="scan" onSubmit={submit}>
+      <label htmlFor="scan-input">Scan or type a barcode</label>
+      <input id="scan-input" ref={ref} value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" autoComplete="off" placeholder="EAN, then Enter" />
+    </form>
+  );
+}
+
+function CartLines({ cart, editable, onQuantity, onVoid }: { cart: Cart; editable: boolean; onQuantity: (lineId: number, q: number) => void; onVoid: (lineId: number) => void }) {
+  const live = cart.lines.filter((l) => !l.voided);
+  if (live.length === 0) return <p className="empty">Scan an item to start a sale.</p>;
+  return (
+    <ol className="lines" aria-label="Cart lines">
+      {live.map((l) => (
+        <li key={l.line_id} className="line" data-testid="cart-line">
+          <span className="desc">{l.description}</span>
+          <span className="qty">
+            {editable ? <button type="button" aria-label={`One less ${l.description}`} disabled={l.quantity <= 1} onClick={() => onQuantity(l.line_id, l.quantity - 1)}>−</button> : null}
+            <span data-testid="line-quantity">{l.quantity}</span>
+            {editable ? <button type="button" aria-label={`One more ${l.description}`} onClick={() => onQuantity(l.line_id, l.quantity + 1)}>+</button> : null}
+          </span>
+          <span className="amount">{formatMoney(l.unit_gross_price * l.quantity, cart.currency)}</span>
+          {editable ? <button type="button" className="void" aria-label={`Remove ${l.description}`} onClick={() => onVoid(l.line_id)}>Remove</button> : <span />}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+type PanelState = 'choosing' | 'needPin' | 'busy' | 'failed';
+
+function PaymentPanel(props: {
+  state: PanelState; due: number; currency: Currency; tenders: readonly Tender[];
+  onCash: (given: number) => void; onExternal: () => void; onGiftCard: (token: string) => void; onPin: (pin: string) => void;
+  onBack: () => void; onRetry: () => void; onCancel: () => void;
+}) {
+  const [cash, setCash] = useState('');
+  const [token, setToken] = useState('');
+  const [pin, setPin] = useState('');
+  const { state, due, currency } = props;
+  return (
+    <section className="payment" aria-label="Payment">
+      <p className="due">Due <strong data-testid="due">{money(due, currency)}</strong></p>
+      {props.tenders.length === 0 ? null : (
+        <ul className="tenders" aria-label="Payments taken">
+          {props.tenders.map((t, i) => (
+            <li key={i}>{t.kind === 'cash' ? 'Cash' : t.kind === 'gift_card' ? `Gift card ${t.card_id}` : 'Card terminal'} <span>{money(t.amount, currency)}</span></li>
+          ))}
+        </ul>
+      )}
+      {state === 'busy' ? <p className="busy" role="status">Working…</p> : null}
+      {state === 'failed' ? <button type="button" className="primary" onClick={props.onRetry}>Try again</button> : null}
+      {state === 'needPin' ? (
+        <form className="tender" onSubmit={(e) => { e.preventDefault(); props.onPin(pin); setPin(''); }}>
+          <label htmlFor="gift-card-pin">Gift card PIN</label>
+          <input id="gift-card-pin" type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} autoFocus autoComplete="off" />
+          <div className="row"><button type="submit" className="primary">Use PIN</button><button type="button" className="secondary" onClick={props.onBack}>Back</button></div>
+        </form>
+      ) : null}
+      {state === 'choosing' ? (
+        <>
+          <form className="tender" onSubmit={(e) => { e.preventDefault(); props.onGiftCard(token); setToken(''); }}>
+            <label htmlFor="gift-card-token">Gift card number</label>
+            <input id="gift-card-token" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
+            <button type="submit" className="secondary" disabled={token.trim() === ''}>Pay with gift card</button>
+          </form>
+          <form className="tender" onSubmit={(e) => { e.preventDefault(); const given = parseMoneyInput(cash); if (given !== null) { props.onCash(given); setCash(''); } }}>
+            <label htmlFor="cash-given">Cash received</label>
+            <input id="cash-given" value={cash} onChange={(e) => setCash(e.target.value)} inputMode="decimal" placeholder={(due / 100).toFixed(2)} autoComplete="off" />
+            <div className="row">
+              <button type="submit" className="secondary" disabled={parseMoneyInput(cash) === null}>Take cash</button>
+              <button type="button" className="secondary" onClick={() => props.onCash(due)}>Exact cash</button>
+            </div>
+          </form>
+          <button type="button" className="secondary" onClick={props.onExternal}>Card terminal: {money(due, currency)}</button>
+          <div className="row">
+            {props.tenders.length === 0 ? <button type="button" className="link" onClick={props.onBack}>Back to cart</button> : null}
+            <button type="button" className="danger" onClick={props.onCancel}>Cancel sale</button>
+          </div>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function ReceiptView({ cart, tenders, saleId, completedAt, onNew }: { cart: Cart; tenders: readonly Tender[]; saleId: string; completedAt: string; onNew: () => void }) {
+  const totals = cartTotals(cart);
+  const c = cart.currency;
+  const change = changeDue(tenders);
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <main className="screen">
+      <article className="card receipt" aria-label="Receipt">
+        <h1>Sale complete</h1>
+        {change > 0 ? <p className="change" data-testid="change">Change {money(change, c)}</p> : null}
+        <p className="meta">{new Date(completedAt).toLocaleString()} · {saleId.slice(0, 8)}</p>
+        <table>
+          <tbody>
+            {cart.lines.filter((l) => !l.voided).map((l) => (
+              <tr key={l.line_id}><td>{l.quantity} × {l.description}</td><td>{money(l.unit_gross_price * l.quantity, c)}</td></tr>
+            ))}
+            <tr className="grand"><td>Total</td><td>{money(totals.gross_amount, c)}</td></tr>
+            {totals.tax_lines.map((t) => (
+              <tr key={`${t.percentage}-${t.tax_code ?? ''}`} className="vat"><td>VAT {t.percentage} % of {money(t.tax_basis, c)}</td><td>{money(t.amount, c)}</td></tr>
+            ))}
+            {tenders.map((t, i) => (
+              <tr key={i} className="tender-row"><td>{t.kind === 'cash' ? `Cash (given ${money(t.given, c)})` : t.kind === 'gift_card' ? `Gift card ${t.card_id}` : 'Card terminal'}</td><td>{money(t.amount, c)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="row no-print">
+          <button type="button" className="secondary" onClick={() => window.print()}>Print receipt</button>
+          <button type="button" className="primary" ref={ref} onClick={onNew}>New sale</button>
+        </div>
+      </article>
+    </main>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Selling at the till in Chromium against a real sync server: scanning, unknown barcodes, a gift
+ * card (with PIN) plus cash, and a cancelled sale that must release its gift-card hold.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchBrowser, screenshot, type Browser } from './support/browser.ts';
+import { adminApi, cartLines, scan, setUpTill } from './support/till-page.ts';
+import { startTillServer, type TillServer } from './support/till-server.ts';
+
+interface Card { amount_balance: number; amount_available: number; amount_pending: number }
+interface Tx { type: string; amount: number }
+
+describe.runIf(chromiumAvailable())('selling at the till in Chromium', () => {
+  let server: TillServer;
+  let browser: Browser;
+  let api: Awaited<ReturnType<typeof adminApi>>;
+  const newCard = async (cardId: string, amount: number) => {
+    const c = await api.call<{ pin: { pin: { value: string } }; card_token: { token: { value: string } } }>('POST', '/wallets/cards', {
+      card_id: cardId, amount, currency: 'NOK', pin: { format: { length: 4, numbers: true, characters: false, symbols: false } },
+      card_token: { expires_in: 86_400, expires_after_transaction: false, format: { length: 16, numbers: true, characters: false, symbols: false } },
+    });
+    return { token: c.card_token.token.value, pin: c.pin.pin.value };
+  };
+
+  beforeAll(async () => {
+    server = await startTillServer();
+    browser = await launchBrowser();
+    api = await adminApi(server);
+  }, 120_000);
+  afterAll(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  it('sells three scanned items, paid part by gift card and the rest in cash; the server ledger agrees', async () => {
+    const card = await newCard('e2e-small', 5_000);
+    const page = await browser.newPage();
+    await setUpTill(page, server);
+
+    await scan(page, '7038010009457'); // milk 24.90
+    await scan(page, '7020097009261'); // bread 39.90
+    await scan(page, '7035620025037'); // dish soap 32.90
+    await expect.poll(() => page.getByTestId('total').textContent()).toMatch(/97,70/);
+    const before = await cartLines(page);
+    expect(before).toHaveLength(3);
+
+    await scan(page, '4006381333931');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Unknown barcode 4006381333931/);
+    expect(await cartLines(page)).toEqual(before);
+    await screenshot(page, 'sale-screen');
+
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.getByLabel('Gift card number').fill(card.token);
+    await page.getByRole('button', { name: 'Pay with gift card' }).click();
+    await page.getByLabel('Gift card PIN').fill(card.pin === '0000' ? '1111' : '0000');
+    await page.getByRole('button', { name: 'Use PIN' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Wrong PIN/);
+    const afterWrongPin = await api.call<Card>('GET', '/wallets/cards/e2e-small');
+    expect(afterWrongPin.amount_available).toBe(5_000);
+
+    await page.getByLabel('Gift card PIN').fill(card.pin);
+    await page.getByRole('button', { name: 'Use PIN' }).click();
+    await expect.poll(() => page.getByTestId('due').textContent()).toMatch(/47,70/);
+    await page.getByLabel('Cash received').fill('50');
+    await page.getByRole('button', { name: 'Take cash' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Sale complete' }).isVisible()).toBe(true);
+    expect(await page.getByTestId('change').textContent()).toMatch(/2,30/);
+    // The sale is kept on the till until the server confirms it.
+    await expect.poll(() => page.getByTestId('pending').textContent()).toBe('Pending uploads: 1');
+    await screenshot(page, 'receipt');
+
+    const after = await api.call<Card>('GET', '/wallets/cards/e2e-small');
+    expect(after).toMatchObject({ amount_balance: 0, amount_available: 0, amount_pending: 0 });
+    const ledger = await api.call<Tx[]>('GET', '/wallets/cards/e2e-small/transactions');
+    expect(ledger.map((t) => [t.type, t.amount])).toEqual([['fund', 5_000], ['pending_capture', 5_000], ['drawdown', 5_000]]);
+    await page.close();
+  });
+
+  it('a cancelled sale releases its gift-card hold', async () => {
+    const card = await newCard('e2e-cancel', 2_000);
+    const page = await browser.newPage();
+    await setUpTill(page, server);
+    await scan(page, '7038010009457');
+    await expect.poll(() => cartLines(page)).toHaveLength(1);
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.getByLabel('Gift card number').fill(card.token);
+    await page.getByRole('button', { name: 'Pay with gift card' }).click();
+    await page.getByLabel('Gift card PIN').fill(card.pin);
+    await page.getByRole('button', { name: 'Use PIN' }).click();
+    await expect.poll(() => page.getByTestId('due').textContent()).toMatch(/4,90/);
+    expect((await api.call<Card>('GET', '/wallets/cards/e2e-cancel')).amount_pending).toBe(2_000);
+
+    await page.getByRole('button', { name: 'Cancel sale' }).click();
+    await expect.poll(() => page.getByText('Scan an item to start a sale.').isVisible()).toBe(true);
+    expect(await api.call<Card>('GET', '/wallets/cards/e2e-cancel')).toMatchObject({ amount_balance: 2_000, amount_available: 2_000, amount_pending: 0 });
+    const ledger = await api.call<Tx[]>('GET', '/wallets/cards/e2e-cancel/transactions');
+    expect(ledger.map((t) => t.type)).toEqual(['fund', 'pending_capture', 'voided']);
+    await page.close();
+  });
+});

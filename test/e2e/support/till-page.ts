@@ -1,0 +1,46 @@
+/** What a cashier does on the till, as page actions. */
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TillServer } from './till-server.ts';
+
+/** Opens the till, setting it up first if this browser profile has not been set up yet. */
+export async function setUpTill(page: Page, server: TillServer): Promise<void> {
+  await page.goto(server.url);
+  const setup = page.getByRole('heading', { name: 'Set up this till' });
+  const ready = page.getByTestId('replica-summary');
+  await expect.poll(async () => (await setup.isVisible()) || (await ready.isVisible()), { timeout: 20_000 }).toBe(true);
+  if (!(await setup.isVisible())) return;
+  await page.getByLabel('Account id').fill('T12345678');
+  await page.getByLabel('Client id').fill(server.creds.till.client_id);
+  await page.getByLabel('Client secret').fill(server.creds.till.client_secret);
+  await page.getByRole('button', { name: 'Connect till' }).click();
+  await expect.poll(() => page.getByTestId('replica-summary').textContent(), { timeout: 20_000 }).toBe('16 products on this till');
+}
+
+/** A keyboard-wedge scanner: characters ~8 ms apart, then Enter. */
+export async function scan(page: Page, code: string): Promise<void> {
+  await page.keyboard.type(code, { delay: 8 });
+  await page.keyboard.press('Enter');
+}
+
+export const cartLines = (page: Page) => page.getByTestId('cart-line').allTextContents();
+
+/** Server-side helpers with the back-office client. */
+export async function adminApi(server: TillServer) {
+  const res = await fetch(`${server.url}/v1/accounts/T12345678/auth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${server.creds.admin.client_id}:${server.creds.admin.client_secret}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', audience: `${server.url}/v1/accounts/T12345678` }),
+  });
+  const { access_token } = (await res.json()) as { access_token: string };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${server.url}/v1/accounts/T12345678${path}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!r.ok) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+  return { call };
+}
