@@ -24,10 +24,12 @@ describe.runIf(chromiumAvailable())('terminal setup in Chromium', () => {
     await page.getByLabel('Account id').fill('T12345678');
     await page.getByLabel('Client id').fill(server.creds.till.client_id);
     await page.getByLabel('Client secret').fill('not-the-secret');
+    await page.getByLabel('Manager code').fill('2468');
     await page.getByRole('button', { name: 'Connect till' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refused the till.s credentials \(HTTP 401\)/);
 
     await page.getByLabel('Client secret').fill(server.creds.till.client_secret);
+    await page.getByLabel('Manager code').fill('2468');
     await page.getByRole('button', { name: 'Connect till' }).click();
     await expect.poll(() => page.getByTestId('replica-summary').textContent(), { timeout: 20_000 }).toBe('16 products on this till');
     expect(await page.getByTestId('connection').textContent()).toBe('Online');

@@ -3,6 +3,8 @@ export const CHANNELS = {
   loadSetup: 'pos:terminal.loadSetup',
   saveSetup: 'pos:terminal.saveSetup',
   accessToken: 'pos:auth.accessToken',
+  setManagerPin: 'pos:terminal.setManagerPin',
+  checkManagerPin: 'pos:terminal.checkManagerPin',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

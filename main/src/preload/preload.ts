@@ -11,4 +11,6 @@ contextBridge.exposeInMainWorld('pos', Object.freeze({
   loadSetup: () => invoke(CHANNELS.loadSetup),
   saveSetup: (setup: unknown, secret: unknown) => invoke(CHANNELS.saveSetup, setup, secret),
   accessToken: () => invoke(CHANNELS.accessToken),
+  setManagerPin: (pin: unknown) => invoke(CHANNELS.setManagerPin, pin),
+  checkManagerPin: (pin: unknown) => invoke(CHANNELS.checkManagerPin, pin),
 }));

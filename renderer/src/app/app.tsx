@@ -4,7 +4,9 @@ import type { PosDatabase } from '../db/database.ts';
 import { InitialSyncScreen, SetupScreen } from '../features/setup/setup-screen.tsx';
 import { StatusBar } from '../ui/status-bar.tsx';
 import { SaleScreen } from '../features/sale/sale-screen.tsx';
-import { walletClient, type WalletClient } from '../api/wallet-client.ts';
+import { walletAdminClient, walletClient, type WalletAdminClient, type WalletClient } from '../api/wallet-client.ts';
+import { ManagerScreen } from '../features/manager/manager-screen.tsx';
+import { capabilitiesOf, scopesOf, type Capabilities } from '../platform/token-scopes.ts';
 import { startTillSession, type TillSession } from './till-session.ts';
 
 export interface AppProps {
@@ -36,20 +38,27 @@ export function App({ platform, openDatabase, defaultServerUrl }: AppProps) {
     };
   }, [setup, platform, openDatabase]);
 
-  const wallets = useMemo(
-    () => (setup === null || setup === undefined ? null : walletClient({ serverUrl: setup.serverUrl, accountId: setup.accountId, accessToken: async () => (await platform.accessToken()).accessToken, fetch: window.fetch.bind(window) })),
+  const endpoint = useMemo(
+    () => (setup === null || setup === undefined ? null : { serverUrl: setup.serverUrl, accountId: setup.accountId, accessToken: async () => (await platform.accessToken()).accessToken, fetch: window.fetch.bind(window) }),
     [setup, platform],
   );
+  const wallets = useMemo(() => (endpoint === null ? null : walletClient(endpoint)), [endpoint]);
+  const admin = useMemo(() => (endpoint === null ? null : walletAdminClient(endpoint)), [endpoint]);
 
   if (setup === undefined) return null;
   if (setup === null) return <SetupScreen platform={platform} defaultServerUrl={defaultServerUrl} onReady={setSetup} />;
   if (session === null) return <InitialSyncScreen pulled={0} remaining={0} />;
-  if (wallets === null) return null;
-  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} wallets={wallets} />;
+  if (wallets === null || admin === null) return null;
+  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} wallets={wallets} admin={admin} platform={platform} />;
 }
 
-function Till({ session, terminal, wallets }: { session: TillSession; terminal: string; wallets: WalletClient }) {
+function Till({ session, terminal, wallets, admin, platform }: { session: TillSession; terminal: string; wallets: WalletClient; admin: WalletAdminClient; platform: PosPlatform }) {
   const status = useSyncExternalStore(session.subscribe, session.getStatus);
+  const [tab, setTab] = useState<'sale' | 'manager'>('sale');
+  const [capabilities, setCapabilities] = useState<Capabilities>({ issueGiftCards: false, takeGiftCards: false, readGiftCards: false });
+  useEffect(() => {
+    platform.accessToken().then((t) => setCapabilities(capabilitiesOf(scopesOf(t.accessToken))), () => undefined);
+  }, [platform]);
   if (status.initialSync !== null) {
     return (
       <div className="app">
@@ -62,9 +71,16 @@ function Till({ session, terminal, wallets }: { session: TillSession; terminal: 
     <div className="till">
       <header className="topbar">
         <span className="brand">Till</span>
+        <nav aria-label="Screens">
+          <button type="button" aria-current={tab === 'sale' ? 'page' : undefined} onClick={() => setTab('sale')}>Sale</button>
+          <button type="button" aria-current={tab === 'manager' ? 'page' : undefined} onClick={() => setTab('manager')}>Gift cards (manager)</button>
+        </nav>
+        <span className="spacer" />
         <ReplicaSummary session={session} />
       </header>
-      <SaleScreen db={session.db} wallets={wallets} currency="NOK" />
+      {/* The sale stays mounted so a cart in progress survives a look at the manager screens. */}
+      <div hidden={tab !== 'sale'} className="screen-slot"><SaleScreen db={session.db} wallets={wallets} currency="NOK" active={tab === 'sale'} /></div>
+      {tab === 'manager' ? <ManagerScreen platform={platform} wallets={wallets} admin={admin} capabilities={capabilities} currency="NOK" newId={() => crypto.randomUUID()} /> : null}
       <StatusBar session={session} terminal={terminal} />
     </div>
   );

@@ -5,6 +5,8 @@ export interface PosBridge {
   loadSetup(): Promise<TerminalSetup | null>;
   saveSetup(setup: TerminalSetup, clientSecret: string): Promise<void>;
   accessToken(): Promise<AccessToken>;
+  setManagerPin(pin: string): Promise<void>;
+  checkManagerPin(pin: string): Promise<boolean>;
 }
 
 declare global {

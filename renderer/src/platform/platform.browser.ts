@@ -2,6 +2,17 @@ import type { AccessToken, PosPlatform, TerminalSetup } from './pos-platform.ts'
 
 const SETUP_KEY = 'pos.setup';
 const SECRET_KEY = 'pos.client-secret';
+const MANAGER_PIN_KEY = 'pos.manager-pin';
+const PBKDF2_ROUNDS = 100_000;
+
+const hex = (b: ArrayBuffer | Uint8Array): string => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+
+/** A slow salted hash, so a copied profile does not give the manager code away at once. */
+async function pinHash(pin: string, saltHex: string): Promise<string> {
+  const salt = new Uint8Array(saltHex.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
+  return hex(await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ROUNDS }, key, 256));
+}
 /** Renew this long before `expires_in` runs out, as Dintero's own SDKs do. */
 const RENEW_EARLY_MS = 10 * 60_000;
 
@@ -27,6 +38,15 @@ export function browserPlatform(storage: Storage, fetchFn: typeof fetch, now: ()
       storage.setItem(SECRET_KEY, secret);
       cached = null;
       return Promise.resolve();
+    },
+    async setManagerPin(pin) {
+      const salt = hex(crypto.getRandomValues(new Uint8Array(16)));
+      storage.setItem(MANAGER_PIN_KEY, `${salt}:${await pinHash(pin, salt)}`);
+    },
+    async checkManagerPin(pin) {
+      const [salt, hash] = (storage.getItem(MANAGER_PIN_KEY) ?? '').split(':');
+      if (salt === undefined || hash === undefined || salt === '') return false;
+      return (await pinHash(pin, salt)) === hash;
     },
     async accessToken() {
       if (cached !== null && cached.expiresAt - RENEW_EARLY_MS > now()) return cached;

@@ -8,5 +8,7 @@ export function electronPlatform(bridge: PosBridge): PosPlatform {
     loadSetup: () => bridge.loadSetup(),
     saveSetup: (setup, secret) => bridge.saveSetup(setup, secret),
     accessToken: () => bridge.accessToken(),
+    setManagerPin: (pin) => bridge.setManagerPin(pin),
+    checkManagerPin: (pin) => bridge.checkManagerPin(pin),
   };
 }

@@ -23,4 +23,7 @@ export interface PosPlatform {
   saveSetup(setup: TerminalSetup, clientSecret: string): Promise<void>;
   /** A valid access token for the stored client, renewed before it expires. */
   accessToken(): Promise<AccessToken>;
+  /** Sets the code that unlocks the manager screens on this till (kept hashed). */
+  setManagerPin(pin: string): Promise<void>;
+  checkManagerPin(pin: string): Promise<boolean>;
 }

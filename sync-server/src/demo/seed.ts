@@ -13,7 +13,8 @@ import { createAuthAdmin } from '../services/auth/service.ts';
 import { DEMO_GROUPS, DEMO_PRODUCTS, DEMO_TAX_GROUPS } from './catalog.ts';
 
 export const DEMO_ACCOUNT = 'T12345678';
-export const TILL_SCOPES = ['read:products', 'write:wallets:/transactions', 'write:wallets:/info', 'read:wallets'];
+// The demo till may also issue gift cards (write:wallets), behind its manager code.
+export const TILL_SCOPES = ['read:products', 'write:wallets:/transactions', 'write:wallets:/info', 'read:wallets', 'write:wallets'];
 const ADMIN_SCOPES = ['admin:wallets', 'admin:products'];
 
 const ClientSchema = z.object({ client_id: z.string(), client_secret: z.string() });

@@ -3,6 +3,8 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { TillServer } from './till-server.ts';
 
+export const MANAGER_CODE = '2468';
+
 /** Opens the till, setting it up first if this browser profile has not been set up yet. */
 export async function setUpTill(page: Page, server: TillServer): Promise<void> {
   await page.goto(server.url);
@@ -13,6 +15,7 @@ export async function setUpTill(page: Page, server: TillServer): Promise<void> {
   await page.getByLabel('Account id').fill('T12345678');
   await page.getByLabel('Client id').fill(server.creds.till.client_id);
   await page.getByLabel('Client secret').fill(server.creds.till.client_secret);
+  await page.getByLabel('Manager code').fill(MANAGER_CODE);
   await page.getByRole('button', { name: 'Connect till' }).click();
   await expect.poll(() => page.getByTestId('replica-summary').textContent(), { timeout: 20_000 }).toBe('16 products on this till');
 }

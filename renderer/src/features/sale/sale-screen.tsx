@@ -21,7 +21,7 @@ export function parseMoneyInput(text: string): number | null {
   return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
 }
 
-export function SaleScreen({ db, wallets, currency }: { db: PosDatabase; wallets: WalletClient; currency: Currency }) {
+export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDatabase; wallets: WalletClient; currency: Currency; active?: boolean }) {
   // The index lives as long as the screen (StrictMode mounts effects twice: a memo would be closed).
   const index = useRef<ProductIndex | null>(null);
   useEffect(() => {
@@ -35,7 +35,8 @@ export function SaleScreen({ db, wallets, currency }: { db: PosDatabase; wallets
   const totals = cartTotals(cart);
   const due = amountDue(totals.gross_amount, tenders);
 
-  useEffect(() => attachWedgeScanner(window, (code) => send({ type: 'scan.received', code })), [send]);
+  // Scans belong to the sale only while its screen is showing.
+  useEffect(() => (active ? attachWedgeScanner(window, (code) => send({ type: 'scan.received', code })) : undefined), [send, active]);
 
   if (snapshot.matches('done') && completed !== null) {
     return <ReceiptView cart={completed.cart} tenders={completed.tenders} saleId={completed.sale_id} completedAt={completed.completed_at} onNew={() => send({ type: 'sale.new' })} />;

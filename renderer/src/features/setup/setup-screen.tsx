@@ -11,6 +11,7 @@ export function SetupScreen({ platform, defaultServerUrl, onReady }: { platform:
   const [accountId, setAccountId] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
+  const [managerPin, setManagerPin] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -33,11 +34,16 @@ export function SetupScreen({ platform, defaultServerUrl, onReady }: { platform:
       setError('Enter the client id and secret printed when the till\u2019s API client was created.');
       return;
     }
+    if (!/^\d{4,8}$/.test(managerPin)) {
+      setError('Choose a manager code of 4 to 8 digits. It unlocks gift-card issuing on this till.');
+      return;
+    }
     setBusy(true);
     const setup = { serverUrl: url.origin, accountId: aid, clientId: clientId.trim() };
     try {
       await platform.saveSetup(setup, clientSecret.trim());
       await platform.accessToken();
+      await platform.setManagerPin(managerPin);
       onReady(setup);
     } catch (err) {
       setError(err instanceof TypeError ? `Cannot reach ${url.origin}. Check the address and the network.` : err instanceof Error ? err.message : String(err));
@@ -68,6 +74,11 @@ export function SetupScreen({ platform, defaultServerUrl, onReady }: { platform:
           <label htmlFor="client-secret">Client secret</label>
           <input id="client-secret" type="password" value={clientSecret} onChange={(e) => setClientSecret(e.target.value)} autoComplete="off" required />
           <span className="hint">Kept on this till only; the screen never shows it again.</span>
+        </div>
+        <div className="field">
+          <label htmlFor="manager-pin">Manager code</label>
+          <input id="manager-pin" type="password" inputMode="numeric" value={managerPin} onChange={(e) => setManagerPin(e.target.value)} autoComplete="off" required />
+          <span className="hint">4–8 digits. Managers enter it to issue and top up gift cards.</span>
         </div>
         <button className="primary" type="submit" disabled={busy}>{busy ? 'Connecting\u2026' : 'Connect till'}</button>
       </form>
