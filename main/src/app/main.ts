@@ -1,9 +1,11 @@
 /**
- * Electron's composition root: one hardened window showing the till. The till's credentials and
- * devices arrive with the next milestones; this is the shell they plug into.
+ * Electron's composition root: one hardened window showing the till, and the IPC handlers that keep
+ * the till's client secret in main (sealed with the OS keychain). Devices arrive with a later milestone.
  */
 import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage } from 'electron';
+import { terminalCredentials } from '../auth/terminal-credentials.ts';
+import { ipcHandlers } from '../ipc/handlers.ts';
 import { isAllowedNavigation, windowOptions } from './window-options.ts';
 
 const tillUrl = process.env.POS_TILL_URL ?? 'http://127.0.0.1:5173/';
@@ -19,7 +21,22 @@ async function createWindow(): Promise<void> {
   await win.loadURL(tillUrl);
 }
 
-app.whenReady().then(createWindow, (e: unknown) => {
+function registerIpc(): void {
+  const credentials = terminalCredentials(
+    join(app.getPath('userData'), 'terminal.json'),
+    { seal: (plain) => safeStorage.encryptString(plain), open: (sealed) => safeStorage.decryptString(sealed) },
+    fetch,
+    () => Date.now(),
+  );
+  for (const [channel, handle] of Object.entries(ipcHandlers(credentials))) {
+    ipcMain.handle(channel, (_event, ...args: unknown[]) => handle(...args));
+  }
+}
+
+app.whenReady().then(() => {
+  registerIpc();
+  return createWindow();
+}, (e: unknown) => {
   console.error(e);
   app.exit(1);
 });
