@@ -76,6 +76,25 @@ describe.each(dbTargets())('replication on $name', (target) => {
     await cards.cancel();
   });
 
+  it('answers a push to a read-only collection with the server state as conflicts, and stores nothing', async () => {
+    const master = await replica.products.findOne({ selector: { product_id: 'p-010' } }).exec();
+    if (master === null) throw new Error('p-010 missing');
+    const doc = master.toMutableJSON();
+    const res = await fetch(`${url}/v1/accounts/${h.accountId}/sync/products/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { assumedMasterState: { ...doc, _deleted: false }, newDocumentState: { ...doc, unit_gross_price: 1, _deleted: false } },
+        { newDocumentState: { id: 'made-up-on-a-till', _deleted: false } },
+      ]),
+    });
+    expect(res.status).toBe(200);
+    const conflicts = (await res.json()) as Array<{ id: string; unit_gross_price?: number; _deleted: boolean }>;
+    expect(conflicts).toEqual([expect.objectContaining({ id: doc.id, unit_gross_price: 1010, _deleted: false }), { id: 'made-up-on-a-till', _deleted: true }]);
+    const onServer = await h.call('GET', '/products/catalogs/main/products?product_id=p-010', { token: admin });
+    expect(onServer.json<{ products: Array<{ unit_gross_price: number }> }>().products[0]?.unit_gross_price).toBe(1010);
+  });
+
   it('catches up after the server restarts', async () => {
     const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, { batchSize: 10 });
     await products.awaitInitialReplication();

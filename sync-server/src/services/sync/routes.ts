@@ -1,6 +1,6 @@
 /** Replication routes, one set per collection so each declares the scopes of the data it serves. */
 import { z } from 'zod';
-import { AccountIdSchema, CheckpointSchema, PullQuerySchema } from '@pos/core';
+import { AccountIdSchema, CheckpointSchema, PullQuerySchema, PushRowSchema } from '@pos/core';
 import type { ZodApp } from '../../http.ts';
 import type { SyncService } from './service.ts';
 
@@ -29,6 +29,20 @@ export function syncRoutes(app: ZodApp, sync: SyncService): void {
       const { txid, seq, limit } = req.query;
       const after = txid === undefined || seq === undefined ? undefined : { txid, seq };
       return sync.pull(req.params.aid, name, after, limit);
+    });
+
+    app.post(`/v1/accounts/:aid/sync/${name}/push`, {
+      config: { scopes: def.scopes },
+      schema: {
+        tags,
+        summary: `Push ${name} (RxDB replication): read-only for tills, so every row comes back as a conflict with the server's state`,
+        params: Aid,
+        body: z.array(PushRowSchema).max(1000),
+        response: { 200: z.array(z.looseObject({ id: z.string() })) },
+      },
+    }, (req) => {
+      const ids = req.body.map((row) => row.newDocumentState.id).filter((id): id is string => typeof id === 'string');
+      return sync.pushReadOnly(req.params.aid, name, ids);
     });
 
     app.get(`/v1/accounts/:aid/sync/${name}/stream`, {

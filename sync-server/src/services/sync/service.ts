@@ -88,6 +88,18 @@ export function createSyncService(repo: SyncRepo, collections: Readonly<Record<s
       return { documents: docs, checkpoint: consumed, remaining };
     },
 
+    /**
+     * RxDB push for the collections tills may not write (all of them so far): nothing is stored and
+     * every row is answered as a conflict with the server's state, so the till's conflict handler
+     * puts its replica back; a document the server does not have comes back as a tombstone.
+     */
+    async pushReadOnly(accountId: string, collection: string, ids: readonly string[]): Promise<SyncDoc[]> {
+      const def = collections[collection];
+      if (def === undefined) throw new Error(`unknown collection ${collection}`);
+      const masters = new Map((await def.load(accountId, [...new Set(ids)])).map((d) => [d.id, d]));
+      return [...new Set(ids)].map((id) => masters.get(id) ?? { id, _deleted: true });
+    },
+
     subscribe(accountId: string, collection: string, listener: Listener): () => void {
       const k = key(accountId, collection);
       let set = listeners.get(k);
