@@ -5,6 +5,7 @@
 import { dbTargets } from '../support/databases.ts';
 import { authBench } from './auth.bench.ts';
 import { parseBenchArgs, printTable, writeJson, type Metric } from './report.ts';
+import { tillBench } from './till.bench.ts';
 import { walletBench } from './wallet.bench.ts';
 
 interface Suite {
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
         if (postgres === undefined) throw new Error('PostgreSQL metrics need TEST_PG_URL: run them through `npm run bench`');
         return walletBench(postgres, { connections: [64], seconds: 8, idPrefix: 'wallet.drawdown.pg', targets: { 64: 3000 } });
       },
+    },
+    {
+      ids: ['till.initial_sync.20k_products_s', 'till.initial_sync.20k_products_docs_per_s', 'till.scan_to_paint.p50_ms', 'till.scan_to_paint.p95_ms', 'till.scan_to_paint.from_first_key.p50_ms', 'till.scan_to_paint.from_first_key.p95_ms'],
+      run: () => tillBench(),
     },
   ];
   const selected = suites.filter((s) => args.only === undefined || s.ids.some((id) => id.startsWith(args.only ?? '')));
