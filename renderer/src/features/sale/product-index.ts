@@ -6,6 +6,8 @@ import type { CartProduct, ProductDoc } from '@pos/core';
 import type { PosDatabase } from '../../db/database.ts';
 
 export interface ProductIndex {
+  /** Resolves once the index holds the replica's products and tax groups. */
+  readonly ready: Promise<void>;
   lookup(code: string): CartProduct | null;
   close(): void;
 }
@@ -35,17 +37,29 @@ export function watchProductIndex(db: PosDatabase): ProductIndex {
     byBarcode = next;
   }
 
+  let loaded = 0;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const arrived = (): void => {
+    loaded += 1;
+    if (loaded === 2) markReady();
+  };
   const subs = [
     db.tax_groups.find().$.subscribe((docs) => {
       rates = new Map(docs.map((d) => [d.tax_id, { percentage: d.percentage ?? 0, tax_code: d.tax_code, tax_group: d.tax_group }]));
       rebuild();
+      if (loaded < 2) arrived();
     }),
     db.products.find().$.subscribe((docs) => {
       products = docs.map((d) => ({ product_id: d.product_id, product_name: d.product_name, unit_gross_price: d.unit_gross_price, currency: d.currency, barcodes: [...d.barcodes], tax_id: d.tax_id, group_ids: [...d.group_ids] }));
       rebuild();
+      if (loaded < 2) arrived();
     }),
   ];
   return {
+    ready,
     lookup: (code) => byBarcode.get(code.trim()) ?? null,
     close: () => {
       for (const s of subs) s.unsubscribe();

@@ -6,10 +6,11 @@ import type { WalletClient } from '../../api/wallet-client.ts';
 import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput } from '../../machines/checkout.machine.ts';
 import type { ProductIndex } from './product-index.ts';
 
-export function tillCheckoutMachine(deps: { products: Pick<ProductIndex, 'lookup'>; wallets: WalletClient; db: PosDatabase }) {
+export function tillCheckoutMachine(deps: { products: () => Promise<Pick<ProductIndex, 'lookup'>>; wallets: WalletClient; db: PosDatabase }) {
   return checkoutMachine.provide({
     actors: {
-      productLookup: fromPromise(({ input }: { input: { code: string } }): Promise<CartProduct | null> => Promise.resolve(deps.products.lookup(input.code))),
+      // Right after a start the index may still be loading: wait for it rather than call a known code unknown.
+      productLookup: fromPromise(async ({ input }: { input: { code: string } }): Promise<CartProduct | null> => (await deps.products()).lookup(input.code)),
       giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => deps.wallets.info(input.token, input.pin)),
       giftCardHold: fromPromise(({ input }: { input: GiftCardHoldInput }) => deps.wallets.hold(input.token, input.amount, input.currency, input.refId, input.pin)),
       // Idempotent ref_ids: a retried capture or release returns the original instead of acting twice.

@@ -24,12 +24,35 @@ export function parseMoneyInput(text: string): number | null {
 export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDatabase; wallets: WalletClient; currency: Currency; active?: boolean }) {
   // The index lives as long as the screen (StrictMode mounts effects twice: a memo would be closed).
   const index = useRef<ProductIndex | null>(null);
+  // Settles once the first index exists, so a scan arriving before the effect ran waits for it.
+  const [started] = useState(() => {
+    const holder: { promise: Promise<void>; resolve: () => void } = { promise: Promise.resolve(), resolve: () => undefined };
+    holder.promise = new Promise<void>((resolve) => {
+      holder.resolve = resolve;
+    });
+    return holder;
+  });
   useEffect(() => {
     const watched = watchProductIndex(db);
     index.current = watched;
+    started.resolve();
     return () => watched.close();
-  }, [db]);
-  const machine = useMemo(() => tillCheckoutMachine({ products: { lookup: (code) => index.current?.lookup(code) ?? null }, wallets, db }), [wallets, db]);
+  }, [db, started]);
+  const machine = useMemo(
+    () =>
+      tillCheckoutMachine({
+        products: async () => {
+          await started.promise;
+          const current = index.current;
+          if (current === null) throw new Error('the product index is not running');
+          await current.ready;
+          return current;
+        },
+        wallets,
+        db,
+      }),
+    [wallets, db, started],
+  );
   const [snapshot, send] = useMachine(machine, { input: { currency, newId: () => crypto.randomUUID(), now: () => new Date(), explain: errorText } });
   const { cart, tenders, message, completed } = snapshot.context;
   const totals = cartTotals(cart);
@@ -46,7 +69,7 @@ export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDa
   return (
     <main className="sale">
       <section className="cart-panel" aria-label="Cart">
-        {paying ? null : <ScanField onScan={(code) => send({ type: 'scan.received', code })} />}
+        {paying ? null : <ScanField focusKey={snapshot.context.saleId} onScan={(code) => send({ type: 'scan.received', code })} />}
         {message === null ? null : (
           <p className="notice" role="alert">
             {message}
@@ -93,10 +116,11 @@ export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDa
   );
 }
 
-function ScanField({ onScan }: { onScan: (code: string) => void }) {
+function ScanField({ onScan, focusKey }: { onScan: (code: string) => void; focusKey: string }) {
   const [code, setCode] = useState('');
   const ref = useRef<HTMLInputElement>(null);
-  useEffect(() => ref.current?.focus(), []);
+  // Back to the scan field whenever a new sale starts (after a cancel too).
+  useEffect(() => ref.current?.focus(), [focusKey]);
   const submit = (e: FormEvent): void => {
     e.preventDefault();
     if (code.trim() === '') return;
