@@ -93,6 +93,18 @@ export type CheckoutEvent =
   | { type: 'message.dismiss' };
 
 
+/** Everything a new sale starts with. */
+const freshSale = (c: Pick<CheckoutInput, 'currency' | 'newId'>): Omit<Context, keyof CheckoutInput> => ({
+  saleId: c.newId(),
+  cart: emptyCart(c.currency),
+  tenders: [],
+  holds: [],
+  scanQueue: [],
+  message: null,
+  giftCard: null,
+  completed: null,
+});
+
 const due = (c: Context): number => amountDue(cartTotals(c.cart).gross_amount, c.tenders);
 
 export const checkoutMachine = setup({
@@ -141,16 +153,7 @@ export const checkoutMachine = setup({
     rememberGiftCard: assign({ giftCard: ({ event }) => (event.type === 'tender.giftCard' ? { token: event.token.trim() } : null), message: null }),
     rememberPin: assign({ giftCard: ({ context, event }) => (event.type === 'giftCard.pin' && context.giftCard !== null ? { ...context.giftCard, pin: event.pin } : context.giftCard) }),
     clearMessage: assign({ message: null }),
-    newSale: assign(({ context }) => ({
-      saleId: context.newId(),
-      cart: emptyCart(context.currency),
-      tenders: [],
-      holds: [],
-      scanQueue: [],
-      message: null,
-      giftCard: null,
-      completed: null,
-    })),
+    newSale: assign(({ context }) => freshSale(context)),
   },
 }).createMachine({
   id: 'checkout',
@@ -159,14 +162,7 @@ export const checkoutMachine = setup({
     newId: input.newId,
     now: input.now,
     explain: input.explain,
-    saleId: input.newId(),
-    cart: emptyCart(input.currency),
-    tenders: [],
-    holds: [],
-    scanQueue: [],
-    message: null,
-    giftCard: null,
-    completed: null,
+    ...freshSale(input),
   }),
   initial: 'selling',
   states: {
