@@ -62,7 +62,7 @@ function Till({ session, terminal, wallets, admin, platform }: { session: TillSe
   if (status.initialSync !== null) {
     return (
       <div className="app">
-        <InitialSyncScreen pulled={status.initialSync.pulled} remaining={status.initialSync.remaining} />
+        <InitialSyncScreen pulled={status.initialSync.pulled} remaining={status.initialSync.remaining} error={status.error} />
         <StatusBar session={session} terminal={terminal} />
       </div>
     );

@@ -55,7 +55,7 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
   };
 
   const replications: Replication[] = [
-    replicateFromServer(db.products, 'products', ProductDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('products') }),
+    replicateFromServer(db.products, 'products', ProductDocSchema, endpoint, { batchSize: 1000, onProgress: onProgress('products') }),
     replicateFromServer(db.tax_groups, 'tax_groups', TaxGroupDocSchema, endpoint, { onProgress: onProgress('tax_groups') }),
     replicateFromServer(db.product_groups, 'product_groups', ProductGroupDocSchema, endpoint, { onProgress: onProgress('product_groups') }),
     replicateFromServer(db.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('gift_cards') }),

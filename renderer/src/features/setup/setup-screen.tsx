@@ -86,7 +86,7 @@ export function SetupScreen({ platform, defaultServerUrl, onReady }: { platform:
   );
 }
 
-export function InitialSyncScreen({ pulled, remaining }: { pulled: number; remaining: number }) {
+export function InitialSyncScreen({ pulled, remaining, error = null }: { pulled: number; remaining: number; error?: string | null }) {
   const total = pulled + remaining;
   const pct = total === 0 ? 0 : Math.round((pulled / total) * 100);
   return (
@@ -97,6 +97,7 @@ export function InitialSyncScreen({ pulled, remaining }: { pulled: number; remai
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
           <div style={{ width: `${pct}%` }} />
         </div>
+        {error === null ? null : <p className="error" role="alert">Still trying: {error}</p>}
         <p className="hint" data-testid="sync-progress">{total === 0 ? 'Starting\u2026' : `${pulled.toLocaleString()} of ${total.toLocaleString()} records`}</p>
       </section>
     </main>
