@@ -102,7 +102,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     product_groups: { scopes: productScopes, load: productService.sync.groups },
     gift_cards: { scopes: scopesFor('wallets', 'read:wallets'), load: walletService.syncGiftCards },
   }, { pollMs: opts.syncPollMs });
-  syncRoutes(app, sync);
+  syncRoutes(app, sync, clock);
 
   if ((opts.revocationRefreshMs ?? 5000) > 0) {
     const timer = setInterval(() => {

@@ -117,3 +117,25 @@ describe.each(dbTargets())('replication on $name', (target) => {
     }
   });
 });
+
+describe('change stream lifetime', () => {
+  it('ends when the token that opened it expires, so the till reconnects with a fresh one', async () => {
+    const [sqlite] = dbTargets();
+    if (sqlite === undefined) throw new Error('no SQLite target');
+    const clock = { t: Date.now(), now(): Date { return new Date(this.t); } };
+    const h = await startHarness(sqlite, { clock });
+    try {
+      const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const token = await h.tokenFor(['read:products']);
+      // Four hours later, the same token has about a second left.
+      clock.t += 14_400_000 - 1_000;
+      const res = await fetch(`${url}/v1/accounts/${h.accountId}/sync/products/stream`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      // Resolves only when the server ends the stream; a stream that outlived its token would hang
+      // this test until its timeout.
+      expect(await res.text()).toContain(': connected');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -21,6 +21,8 @@ export interface Principal {
   readonly accountId: string;
   readonly clientId: string;
   readonly scopes: ReadonlySet<string>;
+  /** When the token expires (epoch ms): long-lived connections end then. */
+  readonly expiresAt: number;
 }
 
 export interface IssuedToken {
@@ -62,7 +64,7 @@ export function createAuthService(repo: AuthRepo, keys: SigningKeys, clock: Cloc
     if (typeof sub !== 'string' || typeof aid !== 'string' || typeof scope !== 'string' || typeof exp !== 'number') {
       throw unauthorized('AUTH_TOKEN_INVALID', 'access token lacks sub, aid, scope or exp');
     }
-    return { principal: { accountId: aid, clientId: sub, scopes: new Set(parseScopes(scope)) }, exp };
+    return { principal: { accountId: aid, clientId: sub, scopes: new Set(parseScopes(scope)), expiresAt: exp * 1000 }, exp };
   }
 
   async function refreshRevocations(): Promise<void> {

@@ -2,12 +2,14 @@
 import { z } from 'zod';
 import { AccountIdSchema, CheckpointSchema, PullQuerySchema, PushRowSchema } from '@pos/core';
 import type { ZodApp } from '../../http.ts';
+import type { Clock } from '../../clock.ts';
+import { principalOf } from '../../plugins/auth.ts';
 import type { SyncService } from './service.ts';
 
 const Aid = z.object({ aid: AccountIdSchema });
 const HEARTBEAT_MS = 15_000;
 
-export function syncRoutes(app: ZodApp, sync: SyncService): void {
+export function syncRoutes(app: ZodApp, sync: SyncService, clock: Clock): void {
   // Open streams end before the server stops listening, or closing would wait on them forever.
   const open = new Set<() => void>();
   app.addHook('preClose', () => {
@@ -59,8 +61,11 @@ export function syncRoutes(app: ZodApp, sync: SyncService): void {
         res.write(`event: change\ndata: ${JSON.stringify({ collection: name, checkpoint })}\n\n`);
       });
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      // A stream lives no longer than the token that opened it: the till reconnects with a fresh one.
+      const expiry = setTimeout(() => end(), Math.max(0, principalOf(req).expiresAt - clock.now().getTime()));
       const end = (): void => {
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         unsubscribe();
         open.delete(end);
         res.end();
