@@ -10,9 +10,10 @@ describe.runIf(chromiumAvailable())('terminal setup in Chromium', () => {
     server = await startTillServer();
     browser = await launchBrowser();
   }, 120_000);
+  let serverClosed = false;
   afterAll(async () => {
     await browser.close();
-    await server.close();
+    if (!serverClosed) await server.close();
   });
 
   it('rejects wrong credentials with a clear message, then sets up and syncs the store', async () => {
@@ -39,5 +40,12 @@ describe.runIf(chromiumAvailable())('terminal setup in Chromium', () => {
     // The setup survives a reload: no second setup, the replica is still there.
     await page.reload();
     await expect.poll(() => page.getByTestId('replica-summary').textContent(), { timeout: 20_000 }).toBe('16 products on this till');
+    await expect.poll(() => page.getByTestId('connection').textContent()).toBe('Online');
+
+    // The server goes away: the status bar says so, and the replica stays.
+    serverClosed = true;
+    await server.close();
+    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('Offline');
+    expect(await page.getByTestId('replica-summary').textContent()).toBe('16 products on this till');
   });
 });

@@ -54,17 +54,19 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
     set({ initialSync: { pulled, remaining } });
   };
 
+  // The products stream stands for the link to the server: when it drops, the till is offline.
+  const onConnection = (connected: boolean): void => set(connected ? { online: true, error: null } : { online: false });
   const replications: Replication[] = [
-    replicateFromServer(db.products, 'products', ProductDocSchema, endpoint, { batchSize: 1000, onProgress: onProgress('products') }),
+    replicateFromServer(db.products, 'products', ProductDocSchema, endpoint, { batchSize: 1000, onProgress: onProgress('products'), onConnection }),
     replicateFromServer(db.tax_groups, 'tax_groups', TaxGroupDocSchema, endpoint, { onProgress: onProgress('tax_groups') }),
     replicateFromServer(db.product_groups, 'product_groups', ProductGroupDocSchema, endpoint, { onProgress: onProgress('product_groups') }),
     replicateFromServer(db.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('gift_cards') }),
   ];
   for (const r of replications) {
-    r.received$.subscribe(() => set({ online: true, lastSyncAt: now(), error: null }));
+    r.received$.subscribe(() => set({ lastSyncAt: now(), error: null }));
     r.error$.subscribe((e) => set({ online: false, error: e.message }));
     r.active$.subscribe((active) => {
-      if (!active && status.error === null) set({ online: true, lastSyncAt: now() });
+      if (!active && status.error === null && status.online) set({ lastSyncAt: now() });
     });
   }
   // Sales wait in the local store until the server confirms them (receipts upload: next milestone).

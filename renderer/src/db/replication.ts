@@ -27,7 +27,12 @@ export function replicateFromServer<T extends { id: string }>(
   /** The collection's document schema from core: the server's answers are checked, not trusted. */
   docSchema: z.ZodType<WithDeleted<T>>,
   endpoint: SyncEndpoint,
-  opts: { batchSize?: number; onProgress?: (p: { pulled: number; remaining: number }) => void } = {},
+  opts: {
+    batchSize?: number;
+    onProgress?: (p: { pulled: number; remaining: number }) => void;
+    /** Told whenever the change stream connects or drops: the till's online indicator. */
+    onConnection?: (connected: boolean) => void;
+  } = {},
 ): RxReplicationState<T, Checkpoint> {
   const PullResponse = z.object({ documents: z.array(docSchema), checkpoint: CheckpointSchema, remaining: z.number().int() });
   let pulled = 0;
@@ -45,6 +50,7 @@ export function replicateFromServer<T extends { id: string }>(
         const res = await endpoint.fetch(`${base}/stream`, await authorized());
         if (!res.ok || res.body === null) throw new Error(`stream answered HTTP ${res.status}`);
         delay = RECONNECT_MIN_MS;
+        opts.onConnection?.(true);
         stream$.next('RESYNC');
         await readEvents(res.body, (e) => {
           if (e.event === 'change') stream$.next('RESYNC');
@@ -52,6 +58,7 @@ export function replicateFromServer<T extends { id: string }>(
       } catch {
         // Offline, server restarting or token being renewed: try again with backoff.
       }
+      if (!abort.signal.aborted) opts.onConnection?.(false);
       if (abort.signal.aborted) break;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, RECONNECT_MAX_MS);
