@@ -72,6 +72,14 @@ describe('checkout machine', () => {
 
   const settle = () => vi.advanceTimersByTimeAsync(100);
 
+  /** The cashier's gift-card steps: card number, then the PIN the customer types. */
+  const payByGiftCard = async (actor: ReturnType<typeof fakes>['actor'], pin = '1234') => {
+    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
+    await settle();
+    actor.send({ type: 'giftCard.pin', pin });
+    await settle();
+  };
+
   it('adds scanned products, merges repeat scans, and leaves the cart alone for an unknown barcode', async () => {
     const { actor } = fakes();
     for (const code of ['7038010009457', '7020097009261', '7038010009457', '0000000000000']) actor.send({ type: 'scan.received', code });
@@ -129,16 +137,13 @@ describe('checkout machine', () => {
     expect(actor.getSnapshot().matches('done')).toBe(true);
   });
 
-  it('a cancelled sale releases its gift card holds and starts afresh', async () => {
+  it('sale after sale, each sale captures only its own gift-card holds', async () => {
     const { actor, calls } = fakes();
     actor.send({ type: 'scan.received', code: '7038010009457' });
     await settle();
     actor.send({ type: 'pay' });
-    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
-    await settle();
-    actor.send({ type: 'giftCard.pin', pin: '1234' });
-    await settle();
-    // The gift card covered everything, so the sale went on to complete; cancel a fresh one instead.
+    await payByGiftCard(actor);
+    // The gift card covered everything, so the sale completed on its own.
     expect(actor.getSnapshot().matches('done')).toBe(true);
     actor.send({ type: 'sale.new' });
     actor.send({ type: 'scan.received', code: '7020097009261' });
@@ -146,12 +151,9 @@ describe('checkout machine', () => {
     await settle();
     actor.send({ type: 'pay' });
     actor.send({ type: 'tender.external', amount: 1_000 });
-    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
-    await settle();
-    actor.send({ type: 'giftCard.pin', pin: '1234' });
-    await settle();
+    await payByGiftCard(actor);
     expect(actor.getSnapshot().matches('done')).toBe(true);
-    expect(calls.captured).toHaveLength(2);
+    expect(calls.captured.map((holds) => holds.map((h) => h.transaction_id))).toEqual([['tx-1'], ['tx-2']]);
     expect(calls.released).toEqual([]);
   });
 
@@ -160,10 +162,7 @@ describe('checkout machine', () => {
     actor.send({ type: 'scan.received', code: '7038010009457' });
     await settle();
     actor.send({ type: 'pay' });
-    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
-    await settle();
-    actor.send({ type: 'giftCard.pin', pin: '1234' });
-    await settle();
+    await payByGiftCard(actor);
     expect(actor.getSnapshot().context.holds).toHaveLength(1);
     actor.send({ type: 'sale.cancel' });
     await settle();

@@ -1,7 +1,7 @@
 /**
  * Seeds the demo store idempotently: account, API clients (kept in a local credentials file so
  * their secrets can be shown again), a grocery catalog and a gift card — all through the public
- * API, so the demo exercises the same code as any integrator.
+ * API, so the demo exercises the same code an integrator's calls do.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
