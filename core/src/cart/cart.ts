@@ -205,27 +205,35 @@ export function cartTotals(cart: Cart): CartTotals {
   let gross_amount = 0;
   let no_of_items = 0;
   const lines: CartLineTotal[] = [];
-  const groups = new Map<string, { percentage: number; bp: number; tax_code: string | undefined; tax_group: string | undefined; gross: number }>();
-
   for (const line of cart.lines) {
     if (line.voided) continue;
     const gross = lineGross(line);
     gross_amount += gross;
     no_of_items += line.quantity;
     lines.push({ line_id: line.line_id, gross_amount: gross });
+  }
+  const tax_lines = vatLines(cart.lines.filter((l) => !l.voided).map((l) => ({ line: l, amount: lineGross(l) })));
+  return { gross_amount, no_of_items, lines, tax_lines };
+}
 
+/**
+ * VAT per (rate, tax_code, tax_group) group on what each line is sold for (its gross, or its net
+ * after discounts), computed once per group as the module doc says.
+ */
+export function vatLines(entries: readonly { readonly line: Pick<CartLine, 'line_id' | 'tax_percent' | 'tax_code' | 'tax_group'>; readonly amount: number }[]): CartTaxLine[] {
+  const groups = new Map<string, { percentage: number; bp: number; tax_code: string | undefined; tax_group: string | undefined; gross: number }>();
+  for (const { line, amount } of entries) {
     const bp = taxBasisPoints(line.tax_percent);
     if (bp === null) throw new RangeError(`line ${line.line_id} has tax rate ${line.tax_percent}; carts are built by addProduct`);
     const key = JSON.stringify([bp, line.tax_code ?? null, line.tax_group ?? null]);
     const group = groups.get(key);
     if (group === undefined) {
-      groups.set(key, { percentage: line.tax_percent, bp, tax_code: line.tax_code, tax_group: line.tax_group, gross });
+      groups.set(key, { percentage: line.tax_percent, bp, tax_code: line.tax_code, tax_group: line.tax_group, gross: amount });
     } else {
-      group.gross += gross;
+      group.gross += amount;
     }
   }
-
-  const tax_lines = [...groups.values()]
+  return [...groups.values()]
     .sort((a, b) => b.bp - a.bp || compareOptional(a.tax_code, b.tax_code) || compareOptional(a.tax_group, b.tax_group))
     .map((g): CartTaxLine => {
       const amount = includedVat(g.gross, g.percentage);
@@ -238,8 +246,6 @@ export function cartTotals(cart: Cart): CartTotals {
         included_in_price: true,
       };
     });
-
-  return { gross_amount, no_of_items, lines, tax_lines };
 }
 
 // ---------------------------------------------------------------- helpers

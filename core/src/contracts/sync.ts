@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CurrencySchema } from '../money.ts';
+import { DiscountSchema } from './discounts.ts';
 
 /** Position in the server's change feed: transaction id, then sequence within the feed. */
 export const CheckpointSchema = z.object({ txid: z.number().int().min(0), seq: z.number().int().min(0) });
@@ -54,14 +55,39 @@ export const GiftCardDocSchema = Doc.extend({
 });
 export type GiftCardDoc = z.infer<typeof GiftCardDocSchema>;
 
+/**
+ * A discount rule as the till needs it to run the engine offline: the rule, and the refs every
+ * purchase of a kind may use — `*` (any purchase with a customer) and `/` (anonymous purchases).
+ * Refs given to one customer travel with that customer, not with the rule (issue 5). Inactive
+ * and deleted rules are tombstones.
+ */
+export const DiscountRuleDocSchema = Doc.extend({
+  rule: DiscountSchema,
+  refs: z.array(
+    z.object({
+      ref_id: z.string(),
+      grant: z.enum(['any_customer', 'no_customer']),
+      statistics: z.object({
+        usage: z.number().int(),
+        stamp: z.number().int(),
+        amount: z.number().int(),
+        bonus: z.number().int(),
+        debit_balance: z.number().int().optional(),
+      }),
+    }),
+  ),
+});
+export type DiscountRuleDoc = z.infer<typeof DiscountRuleDocSchema>;
+
 export const SYNC_COLLECTIONS = {
   products: ProductDocSchema,
   tax_groups: TaxGroupDocSchema,
   product_groups: ProductGroupDocSchema,
   gift_cards: GiftCardDocSchema,
+  discount_rules: DiscountRuleDocSchema,
 } as const;
 export type SyncCollectionName = keyof typeof SYNC_COLLECTIONS;
-export const SyncCollectionNameSchema = z.enum(['products', 'tax_groups', 'product_groups', 'gift_cards']);
+export const SyncCollectionNameSchema = z.enum(['products', 'tax_groups', 'product_groups', 'gift_cards', 'discount_rules']);
 
 export const PullQuerySchema = z.object({
   txid: z.coerce.number().int().min(0).optional(),
