@@ -8,3 +8,7 @@ export * from './contracts/sync.ts';
 export * from './cart/cart.ts';
 export * from './cart/tender.ts';
 export * from './money-format.ts';
+export * from './contracts/discounts.ts';
+export * from './discounts/types.ts';
+export { calculate, prepareRules } from './discounts/engine.ts';
+export * from './discounts/price-cart.ts';

@@ -4,6 +4,7 @@
  * that purchase may use; the engine decides what those refs give.
  */
 import type { Discount, Receipt } from '../contracts/discounts.ts';
+import type { CompiledRules } from './prepare.ts';
 
 /**
  * How a ref reached this purchase (contract §3.5): granted to this very customer, to every purchase
@@ -69,6 +70,10 @@ export interface CalculationResult {
 
 /** Rules compiled once (indexes by item id and group id), reused for every cart until rules change. */
 export interface PreparedRules {
+  /** Number of usable (active, not deleted) rules. */
   readonly size: number;
+  /** The usable rules in evaluation order (tier, then id). */
   readonly rules: readonly Discount[];
+  /** Engine internals (compiled rules and indexes); opaque to callers. */
+  readonly compiled: CompiledRules;
 }
