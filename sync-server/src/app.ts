@@ -22,6 +22,9 @@ import { createWalletService } from './services/wallets/service.ts';
 import { productRoutes } from './services/products/routes.ts';
 import { createProductService } from './services/products/service.ts';
 import { createProductRepo } from './services/products/repo.ts';
+import { createDiscountRepo } from './services/discounts/repo.ts';
+import { discountRoutes } from './services/discounts/routes.ts';
+import { createDiscountService } from './services/discounts/service.ts';
 import { createSyncRepo } from './services/sync/repo.ts';
 import { syncRoutes } from './services/sync/routes.ts';
 import { createSyncService } from './services/sync/service.ts';
@@ -94,6 +97,10 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   walletRoutes(app, walletService);
   const productService = createProductService(createProductRepo(opts.db), clock);
   productRoutes(app, productService);
+  const discountService = createDiscountService(createDiscountRepo(opts.db), clock, { log: app.log });
+  discountRoutes(app, discountService);
+  // Automation HTTP actions run after their event's commit; let them finish before the database closes.
+  app.addHook('onClose', () => discountService.drain());
 
   const productScopes = scopesFor('products', 'read:products', 'write:products');
   const sync = createSyncService(createSyncRepo(opts.db), {
@@ -101,6 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     tax_groups: { scopes: productScopes, load: productService.sync.taxGroups },
     product_groups: { scopes: productScopes, load: productService.sync.groups },
     gift_cards: { scopes: scopesFor('wallets', 'read:wallets'), load: walletService.syncGiftCards },
+    discount_rules: { scopes: scopesFor('discounts', 'read:discounts'), load: discountService.syncDiscountRules },
   }, { pollMs: opts.syncPollMs });
   syncRoutes(app, sync, clock);
 

@@ -128,7 +128,7 @@ describe.each(dbTargets())('auth on $name', (target) => {
     for (const r of h.built.routes.filter((x) => !x.public)) {
       const segment = /^\/v1\/accounts\/:aid\/(\w+)/.exec(r.url)?.[1] ?? '(not under an account)';
       // Replication routes serve another service's data and carry that service's scopes.
-      const service = segment === 'sync' ? ({ products: 'products', tax_groups: 'products', product_groups: 'products', gift_cards: 'wallets' } as Record<string, string>)[r.url.split('/')[5] ?? ''] : segment;
+      const service = segment === 'sync' ? ({ products: 'products', tax_groups: 'products', product_groups: 'products', gift_cards: 'wallets', discount_rules: 'discounts' } as Record<string, string>)[r.url.split('/')[5] ?? ''] : segment;
       expect(r.scopes, `${r.method} ${r.url}`).toContain(`admin:${service ?? '(unknown collection)'}`);
     }
   });

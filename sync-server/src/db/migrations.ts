@@ -7,12 +7,14 @@ import { migration as auth } from './migrations/0001-auth.ts';
 import { migration as wallets } from './migrations/0002-wallets.ts';
 import { migration as products } from './migrations/0003-products.ts';
 import { migration as sync } from './migrations/0004-sync.ts';
+import { migration as discounts } from './migrations/0005-discounts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_auth': auth,
   '0002_wallets': wallets,
   '0003_products': products,
   '0004_sync': sync,
+  '0005_discounts': discounts,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

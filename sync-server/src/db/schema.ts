@@ -187,6 +187,185 @@ export interface SyncChangesTable {
   created_at: Generated<string>;
 }
 
+export interface DiscountCampaignsTable {
+  id: string;
+  account_id: string;
+  campaign_id: string;
+  name: string;
+  description: string | null;
+  private: number;
+  /** JSON object, or null when none was given. */
+  metadata: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface DiscountRulesTable {
+  /** UUIDv7: the Discount's `id`, in creation order. */
+  id: string;
+  account_id: string;
+  campaign_id: string | null;
+  active: number;
+  private: number;
+  /** `item` | `receipt`, derived from requirement.item.items. */
+  type: string;
+  /** ISO-8601 UTC, normalised, for the list filters. */
+  purchase_from: string;
+  purchase_to: string;
+  /** The rest of the rule as JSON: name, texts, visible_from, requirement, reward, limitation, metadata, links. */
+  body: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface DiscountRuleVersionsTable {
+  account_id: string;
+  version: number;
+}
+
+export interface DiscountRefsTable {
+  /** The ref_id (UUIDv7). */
+  id: string;
+  account_id: string;
+  discount_pk: string;
+  /** The customer_id, or `*` / `/` for wildcard grants. */
+  customer_key: string;
+  /** Null for wildcard grants. */
+  customer_id: string | null;
+  /** `customer` | `any_customer` (`*`) | `no_customer` (`/`). */
+  grant_kind: string;
+  offering_constraint_id: string | null;
+  /** The automation that granted it, if one did. */
+  automation_id: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface DiscountUsagesTable {
+  id: string;
+  account_id: string;
+  discount_pk: string;
+  ref_id: string;
+  /** The ref's grant_kind, copied so the change-feed trigger needs no join. */
+  ref_grant: string;
+  /** The buyer; null for anonymous purchases. */
+  customer_id: string | null;
+  /** customer_id, or `/` for anonymous purchases. */
+  buyer_key: string;
+  /** 1, 2, 3 … per holder (ref_id, buyer_key). */
+  seq: number;
+  ref: string;
+  ref_type: string;
+  usage: number;
+  stamp: number;
+  amount: number;
+  bonus: number;
+  /** What this entry consumed of a discount_debit rule's balance. */
+  debit: number;
+  /** The entry this one reverses (claim release). */
+  reverses: string | null;
+  /** When the purchase happened (receipt or claim purchase_at; the write time for manual entries): the stamps' time. */
+  purchase_at: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface DiscountTotalsTable {
+  discount_pk: string;
+  /** '' on the rule's row. */
+  ref_id: string;
+  /** '' on a ref's row over all its holders. */
+  buyer_key: string;
+  /** UUIDv7; a holder row's id is its DiscountUsage id. */
+  id: string;
+  account_id: string;
+  customer_id: string | null;
+  usage: number;
+  stamp: number;
+  amount: number;
+  bonus: number;
+  debit: number;
+  /** Holder rows under this row (1 on a holder row). */
+  holders: number;
+  /** Ledger entries folded in; on a holder row the last entry's seq. */
+  entries: number;
+  /** Holder rows: JSON `[{at, stamp}]`, the stamps still on the card (oldest first); '[]' elsewhere. */
+  card: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface DiscountClaimsTable {
+  id: string;
+  account_id: string;
+  ref: string | null;
+  type: string | null;
+  purchase_at: string;
+  customer_id: string;
+  /** The claimed discounts as JSON. */
+  discounts: string;
+  request_hash: string;
+  created_at: string;
+  created_by: string;
+  /** Set when the claim is released. */
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface DiscountCustomerTokensTable {
+  account_id: string;
+  token_type: string;
+  token_value: string;
+  token_id: string | null;
+  customer_id: string;
+  created_at: string;
+  updated_at: string;
+  removed_at: string | null;
+}
+
+export interface DiscountEventDeliveriesTable {
+  account_id: string;
+  delivery_id: string;
+  event: string;
+  created_at: string;
+}
+
+export interface AutomationsTable {
+  id: string;
+  account_id: string;
+  automation_from: string;
+  automation_to: string;
+  /** name, description, requirement, limitation, actions as JSON. */
+  body: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deleted_by: string | null;
+}
+
+export interface AutomationRunsTable {
+  id: string;
+  account_id: string;
+  automation_pk: string;
+  /** The event's customer_id, '' when it has none. */
+  customer_key: string;
+  event_key: string;
+  event: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_clients: ApiClientsTable;
@@ -203,4 +382,15 @@ export interface Database {
   product_groups: ProductGroupsTable;
   tax_groups: TaxGroupsTable;
   sync_changes: SyncChangesTable;
+  discount_campaigns: DiscountCampaignsTable;
+  discount_rules: DiscountRulesTable;
+  discount_rule_versions: DiscountRuleVersionsTable;
+  discount_refs: DiscountRefsTable;
+  discount_usages: DiscountUsagesTable;
+  discount_totals: DiscountTotalsTable;
+  discount_claims: DiscountClaimsTable;
+  discount_customer_tokens: DiscountCustomerTokensTable;
+  discount_event_deliveries: DiscountEventDeliveriesTable;
+  automations: AutomationsTable;
+  automation_runs: AutomationRunsTable;
 }
