@@ -24,18 +24,18 @@ export class ApiCallError extends Error {
 
 const ErrorBody = z.object({ error: z.object({ message: z.string(), code: z.string().optional() }) });
 
-export async function callApi<T>(endpoint: ApiEndpoint, method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+export async function callApi<T>(endpoint: ApiEndpoint, method: string, path: string, schema: z.ZodType<T>, body?: unknown, headers: Readonly<Record<string, string>> = {}): Promise<T> {
   let res: Response;
   try {
     res = await endpoint.fetch(`${endpoint.serverUrl}/v1/accounts/${endpoint.accountId}${path}`, {
       method,
-      headers: { authorization: `Bearer ${await endpoint.accessToken()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...headers, authorization: `Bearer ${await endpoint.accessToken()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
     throw new ApiCallError(0, 'NETWORK', 'The server cannot be reached.');
   }
-  const json: unknown = await res.json().catch(() => null);
+  const json: unknown = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const parsed = ErrorBody.safeParse(json);
     throw new ApiCallError(res.status, parsed.success ? (parsed.data.error.code ?? `HTTP_${res.status}`) : `HTTP_${res.status}`, parsed.success ? parsed.data.error.message : `HTTP ${res.status}`);

@@ -49,10 +49,13 @@ export function App({ platform, openDatabase, defaultServerUrl }: AppProps) {
   if (setup === null) return <SetupScreen platform={platform} defaultServerUrl={defaultServerUrl} onReady={setSetup} />;
   if (session === null) return <InitialSyncScreen pulled={0} remaining={0} />;
   if (wallets === null || admin === null) return null;
-  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} wallets={wallets} admin={admin} platform={platform} />;
+  // One store per account until store configuration replicates down; rules with a store requirement name it by account id.
+  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} store={{ id: setup.accountId, terminal_id: setup.clientId }} wallets={wallets} admin={admin} platform={platform} />;
 }
 
-function Till({ session, terminal, wallets, admin, platform }: { session: TillSession; terminal: string; wallets: WalletClient; admin: WalletAdminClient; platform: PosPlatform }) {
+function Till({ session, terminal, store, wallets, admin, platform }: {
+  session: TillSession; terminal: string; store: { readonly id: string; readonly terminal_id: string }; wallets: WalletClient; admin: WalletAdminClient; platform: PosPlatform;
+}) {
   const status = useSyncExternalStore(session.subscribe, session.getStatus);
   const [tab, setTab] = useState<'sale' | 'manager'>('sale');
   const [capabilities, setCapabilities] = useState<Capabilities>({ issueGiftCards: false, takeGiftCards: false, readGiftCards: false });
@@ -79,7 +82,7 @@ function Till({ session, terminal, wallets, admin, platform }: { session: TillSe
         <ReplicaSummary session={session} />
       </header>
       {/* The sale stays mounted so a cart in progress survives a look at the manager screens. */}
-      <div hidden={tab !== 'sale'} className="screen-slot"><SaleScreen db={session.db} wallets={wallets} currency="NOK" active={tab === 'sale'} /></div>
+      <div hidden={tab !== 'sale'} className="screen-slot"><SaleScreen db={session.db} wallets={wallets} currency="NOK" store={store} active={tab === 'sale'} /></div>
       {tab === 'manager' ? <ManagerScreen platform={platform} wallets={wallets} admin={admin} capabilities={capabilities} currency="NOK" newId={() => crypto.randomUUID()} /> : null}
       <StatusBar session={session} terminal={terminal} />
     </div>

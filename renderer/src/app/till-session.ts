@@ -2,10 +2,11 @@
  * The running till: its replica, the replications that keep it current, and the status the
  * status bar shows. React reads it through `subscribe`/`getStatus` (useSyncExternalStore).
  */
-import { GiftCardDocSchema, ProductDocSchema, ProductGroupDocSchema, TaxGroupDocSchema } from '@pos/core';
+import { DiscountRuleDocSchema, GiftCardDocSchema, ProductDocSchema, ProductGroupDocSchema, TaxGroupDocSchema } from '@pos/core';
 import type { Observable } from 'rxjs';
 import type { PosDatabase } from '../db/database.ts';
 import { replicateFromServer, type SyncEndpoint } from '../db/replication.ts';
+import { startSaleUploader } from './sale-uploader.ts';
 
 export interface TillStatus {
   readonly online: boolean;
@@ -61,6 +62,7 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
     replicateFromServer(db.tax_groups, 'tax_groups', TaxGroupDocSchema, endpoint, { onProgress: onProgress('tax_groups') }),
     replicateFromServer(db.product_groups, 'product_groups', ProductGroupDocSchema, endpoint, { onProgress: onProgress('product_groups') }),
     replicateFromServer(db.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('gift_cards') }),
+    replicateFromServer(db.discount_rules, 'discount_rules', DiscountRuleDocSchema, endpoint, { batchSize: 500, onProgress: onProgress('discount_rules') }),
   ];
   for (const r of replications) {
     r.received$.subscribe(() => set({ lastSyncAt: now(), error: null }));
@@ -69,8 +71,11 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
       if (!active && status.error === null && status.online) set({ lastSyncAt: now() });
     });
   }
-  // Sales wait in the local store until the server confirms them (receipts upload: next milestone).
+  // Sales wait in the local store until the server confirms them.
   const pending = db.sales.find({ selector: { uploaded: false } }).$.subscribe((docs) => set({ pendingUploads: docs.length }));
+  const uploader = startSaleUploader(db, endpoint, (message) => {
+    if (message !== null) set({ error: message });
+  });
   const initial = Promise.all(replications.map((r) => r.awaitInitialReplication())).then(() => set({ initialSync: null, online: true, lastSyncAt: now() }));
 
   return {
@@ -83,6 +88,7 @@ export function startTillSession(db: PosDatabase, endpoint: SyncEndpoint, now: (
     initialSync: () => initial,
     async stop() {
       pending.unsubscribe();
+      uploader.stop();
       await Promise.all(replications.map((r) => r.cancel()));
     },
   };

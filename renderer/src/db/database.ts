@@ -1,7 +1,7 @@
 /** Opens the till's replica. The storage is injected: Dexie (IndexedDB) in the till, memory in tests. */
 import { createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
-import type { GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
-import { giftCardSchema, productGroupSchema, productSchema, saleSchema, taxGroupSchema, type SaleDoc } from './schemas.ts';
+import type { DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
+import { discountRuleSchema, giftCardSchema, productGroupSchema, productSchema, saleSchema, taxGroupSchema, type SaleDoc } from './schemas.ts';
 
 type Stored<T> = Omit<T, '_deleted'>;
 
@@ -10,6 +10,7 @@ export interface PosCollections {
   tax_groups: RxCollection<Stored<TaxGroupDoc>>;
   product_groups: RxCollection<Stored<ProductGroupDoc>>;
   gift_cards: RxCollection<Stored<GiftCardDoc>>;
+  discount_rules: RxCollection<Stored<DiscountRuleDoc>>;
   sales: RxCollection<SaleDoc>;
 }
 
@@ -22,6 +23,7 @@ export async function openPosDatabase<I, O>(name: string, storage: RxStorage<I, 
     tax_groups: { schema: taxGroupSchema },
     product_groups: { schema: productGroupSchema },
     gift_cards: { schema: giftCardSchema },
+    discount_rules: { schema: discountRuleSchema },
     sales: { schema: saleSchema },
   });
   return db;

@@ -4,7 +4,7 @@
  * about 13 open collections per process.
  */
 import type { RxJsonSchema } from 'rxdb';
-import type { GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
+import type { DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
 
 type Stored<T> = Omit<T, '_deleted'>;
 
@@ -52,6 +52,15 @@ export const giftCardSchema: RxJsonSchema<Stored<GiftCardDoc>> = {
   },
   required: ['id', 'updated_at', 'card_id', 'currency', 'amount_balance', 'amount_available', 'status', 'has_pin'],
   indexes: ['card_id'],
+};
+
+/** A discount rule with its `*`/`/` refs; the rule itself is stored as the server sent it (the engine reads it whole). */
+export const discountRuleSchema: RxJsonSchema<Stored<DiscountRuleDoc>> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: { id, updated_at: text, rule: { type: 'object' }, refs: { type: 'array', items: { type: 'object' } } },
+  required: ['id', 'updated_at', 'rule', 'refs'],
 };
 
 /** A sale the till completed: kept until the server confirms it (the outbox). */

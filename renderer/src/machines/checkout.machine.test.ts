@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { cartTotals, type CartProduct } from '@pos/core';
+import { cartTotals, priceCart, prepareRules, type CartProduct, type Discount, type EngineRef } from '@pos/core';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
-import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput } from './checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer } from './checkout.machine.ts';
 
 const products: Record<string, CartProduct> = {
   '7038010009457': { product_id: 'milk', product_name: 'Milk', unit_gross_price: 2490, currency: 'NOK', tax_percent: 15, group_ids: ['dairy'] },
@@ -21,8 +21,26 @@ const card = (available: number): Card => ({
   amount_funds: 50_000, amount_drawdown: 0, amount_pending: 0, amount_reserved: 0, type: 'gift_card', status: 'active', has_pin: true,
 });
 
+const rule = (id: string, fields: Pick<Discount, 'requirement' | 'reward'> & Partial<Discount>): Discount => ({
+  id, type: (fields.requirement.item?.items?.length ?? 0) > 0 ? 'item' : 'receipt', active: true, private: false, receipt_text: id,
+  created_at: '2026-01-01T00:00:00Z', created_by: 'test', updated_at: '2026-01-01T00:00:00Z', updated_by: 'test', ...fields,
+});
+const WINDOW = { purchase_from: '2026-01-01T00:00:00Z', purchase_to: '2027-01-01T00:00:00Z' };
+/** Bread is 10 kr off; the coupon SAVE20 takes 20 % off a receipt of 50 kr or more. */
+const BREAD_OFF = rule('bread-off', { requirement: { ...WINDOW, item: { items: [{ id: 'bread' }] } }, reward: { type: 'discount_amount', value: 1_000 } });
+const SAVE20 = rule('save20', { requirement: { ...WINDOW, discount_code: 'SAVE20', gross_amount: 5_000 }, reward: { type: 'discount_percent', value: 20 } });
+
+/** The till's pricer over fixed rules, all given to anonymous purchases; `rules.current` can be swapped. */
+function pricer(rules: { current: readonly Discount[] }): { price: Pricer; isCouponCode: (code: string) => boolean } {
+  const refsFor = (ds: readonly Discount[]) => new Map<string, readonly EngineRef[]>(ds.map((d) => [d.id, [{ ref_id: `ref-${d.id}`, grant: 'no_customer', statistics: { usage: 0, stamp: 0, amount: 0, bonus: 0 }, stamps: [] }]]));
+  return {
+    price: (cart, codes, saleId, at) => priceCart(cart, prepareRules(rules.current), refsFor(rules.current), { receipt_id: saleId, purchase_at: at.toISOString(), now: at.toISOString(), store: { id: 'store-1' }, discount_codes: codes }),
+    isCouponCode: (code) => rules.current.some((d) => d.requirement.discount_code?.toLowerCase() === code.trim().toLowerCase()),
+  };
+}
+
 /** Fakes that answer after a delay, so fake timers decide when each side effect finishes. */
-function fakes(opts: { available?: number; pin?: string; holdFails?: boolean } = {}) {
+function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; rules?: { current: readonly Discount[] } } = {}) {
   const calls = { holds: [] as Array<{ amount: number; refId: string }>, captured: [] as GiftCardHold[][], released: [] as GiftCardHold[][], committed: [] as CompletedSale[] };
   const later = <T>(value: () => T, ms = 20) => new Promise<T>((resolve, reject) => setTimeout(() => {
     try {
@@ -61,7 +79,10 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean } =
   });
   let n = 0;
   const actor = createActor(machine, {
-    input: { currency: 'NOK', newId: () => `sale-${++n}`, now: () => new Date('2026-11-24T10:00:00Z'), explain: (e) => (e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)) },
+    input: {
+      currency: 'NOK', newId: () => `sale-${++n}`, now: () => new Date('2026-11-24T10:00:00Z'), explain: (e) => (e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)),
+      ...pricer(opts.rules ?? { current: [] }),
+    },
   }).start();
   return { actor, calls };
 }
@@ -203,5 +224,59 @@ describe('checkout machine', () => {
     expect(cartTotals(context.cart).gross_amount).toBe(3 * 2490);
     expect(context.message).toMatch(/Quantity/);
     await waitFor(actor, (s) => s.matches('selling'));
+  });
+
+  describe('with discounts', () => {
+    it('prices every change with the rules; tenders are taken against the discounted total and the sale carries the discounts', async () => {
+      const { actor, calls } = fakes({ rules: { current: [BREAD_OFF] } });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      actor.send({ type: 'scan.received', code: '7038010009457' });
+      await settle();
+      expect(actor.getSnapshot().context.priced).toMatchObject({ gross_amount: 3_990 + 2_490, total_discount: 1_000, net_amount: 5_480 });
+      actor.send({ type: 'line.quantity', lineId: 1, quantity: 2 });
+      // 10 kr off once per purchase, whatever the quantity (one application without item.quantity).
+      expect(actor.getSnapshot().context.priced.net_amount).toBe(2 * 3_990 + 2_490 - 1_000);
+      actor.send({ type: 'pay' });
+      actor.send({ type: 'tender.cash', given: 10_000 });
+      await settle();
+      expect(actor.getSnapshot().matches('done')).toBe(true);
+      const sale = calls.committed[0];
+      expect(sale?.tenders).toEqual([{ kind: 'cash', amount: 9_470, given: 10_000 }]);
+      expect(sale?.receipt.discounts?.map((d) => d.id)).toEqual(['bread-off']);
+      expect(sale?.receipt.items?.[0]?.discount_lines).toEqual([expect.objectContaining({ amount: 1_000, discount_id: 'bread-off', line_id: 1 })]);
+      expect(sale?.receipt.purchase_at).toBe('2026-11-24T10:00:00.000Z');
+    });
+
+    it('takes a typed or scanned coupon only when a rule asks for it, and says why not otherwise', async () => {
+      const { actor } = fakes({ rules: { current: [SAVE20] } });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      await settle();
+      actor.send({ type: 'coupon.enter', code: 'FREESTUFF' });
+      expect(actor.getSnapshot().context).toMatchObject({ codes: [], message: expect.stringMatching(/Coupon FREESTUFF is not valid/) });
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(0);
+      actor.send({ type: 'scan.received', code: 'save20' });
+      await settle();
+      expect(actor.getSnapshot().context.codes).toEqual(['save20']);
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(Math.round(2 * 3_990 * 0.2));
+      actor.send({ type: 'coupon.enter', code: ' SAVE20 ' });
+      expect(actor.getSnapshot().context.message).toMatch(/already on this sale/);
+      actor.send({ type: 'coupon.remove', code: 'SAVE20' });
+      expect(actor.getSnapshot().context).toMatchObject({ codes: [], priced: { total_discount: 0 } });
+    });
+
+    it('reprices when the rules change while selling, but not once payment has started', async () => {
+      const rules: { current: readonly Discount[] } = { current: [] };
+      const { actor } = fakes({ rules });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      await settle();
+      rules.current = [BREAD_OFF];
+      actor.send({ type: 'rules.changed' });
+      expect(actor.getSnapshot().context.priced.net_amount).toBe(2_990);
+      actor.send({ type: 'pay' });
+      rules.current = [];
+      actor.send({ type: 'rules.changed' });
+      expect(actor.getSnapshot().context.priced.net_amount).toBe(2_990);
+    });
   });
 });

@@ -7,12 +7,16 @@
  * Gift cards: look up the card (PIN when it has one) → hold min(available, due) as a pending
  * drawdown → capture every hold when the sale completes, or release them when it is cancelled.
  * A sale is committed to the local store before the screen says done.
+ *
+ * Discounts: the cart is priced by the injected `price` (core's engine over the till's rules) after
+ * every change — scan, quantity, void, coupon — and when the rules change while selling. Once
+ * payment starts the price is fixed: tenders are taken against it, and the completed sale carries
+ * that priced receipt (discount lines and `discounts[]`) so the server records the same usage.
  */
 import { assign, fromPromise, setup } from 'xstate';
 import {
   addProduct,
   amountDue,
-  cartTotals,
   cashTender,
   emptyCart,
   externalTender,
@@ -23,6 +27,8 @@ import {
   type Cart,
   type CartProduct,
   type Currency,
+  type PricedCart,
+  type Receipt,
   type Tender,
 } from '@pos/core';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
@@ -38,7 +44,13 @@ export interface CompletedSale {
   readonly cart: Cart;
   readonly tenders: readonly Tender[];
   readonly completed_at: string;
+  /** The priced receipt as the shopper paid it, purchase_at = completion. */
+  readonly receipt: Receipt;
+  readonly priced: PricedCart;
 }
+
+/** Prices a cart with the coupon codes entered so far (the discount engine over this till's rules). */
+export type Pricer = (cart: Cart, codes: readonly string[], saleId: string, at: Date) => PricedCart;
 
 /** Turns a thrown error into the cashier's words; injected so the machine holds no UI strings for codes. */
 export type Explain = (error: unknown) => string;
@@ -49,11 +61,17 @@ export interface CheckoutInput {
   readonly newId: () => string;
   readonly now: () => Date;
   readonly explain: Explain;
+  readonly price: Pricer;
+  /** Whether some rule on this till asks for this coupon code. */
+  readonly isCouponCode: (code: string) => boolean;
 }
 
 interface Context extends CheckoutInput {
   saleId: string;
   cart: Cart;
+  /** Coupon codes entered or scanned for this sale, in entry order. */
+  codes: string[];
+  priced: PricedCart;
   tenders: Tender[];
   holds: GiftCardHold[];
   scanQueue: string[];
@@ -79,6 +97,9 @@ export interface HoldsInput {
 
 export type CheckoutEvent =
   | { type: 'scan.received'; code: string }
+  | { type: 'coupon.enter'; code: string }
+  | { type: 'coupon.remove'; code: string }
+  | { type: 'rules.changed' }
   | { type: 'line.quantity'; lineId: number; quantity: number }
   | { type: 'line.void'; lineId: number }
   | { type: 'pay' }
@@ -92,20 +113,36 @@ export type CheckoutEvent =
   | { type: 'retry' }
   | { type: 'message.dismiss' };
 
-
 /** Everything a new sale starts with. */
-const freshSale = (c: Pick<CheckoutInput, 'currency' | 'newId'>): Omit<Context, keyof CheckoutInput> => ({
-  saleId: c.newId(),
-  cart: emptyCart(c.currency),
-  tenders: [],
-  holds: [],
-  scanQueue: [],
-  message: null,
-  giftCard: null,
-  completed: null,
+const freshSale = (c: Pick<CheckoutInput, 'currency' | 'newId' | 'price' | 'now'>): Omit<Context, keyof CheckoutInput> => {
+  const saleId = c.newId();
+  const cart = emptyCart(c.currency);
+  return { saleId, cart, codes: [], priced: c.price(cart, [], saleId, c.now()), tenders: [], holds: [], scanQueue: [], message: null, giftCard: null, completed: null };
+};
+
+/** The cart and codes, priced now. */
+const priced = (c: Context, cart: Cart, codes: readonly string[] = c.codes): Pick<Context, 'cart' | 'codes' | 'priced'> => ({
+  cart,
+  codes: [...codes],
+  priced: c.price(cart, codes, c.saleId, c.now()),
 });
 
-const due = (c: Context): number => amountDue(cartTotals(c.cart).gross_amount, c.tenders);
+const due = (c: Context): number => amountDue(c.priced.net_amount, c.tenders);
+const sameCode = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** Adds a coupon code, or says why not. */
+function enterCode(c: Context, raw: string): Partial<Context> {
+  const code = raw.trim();
+  if (code === '') return {};
+  if (c.codes.some((x) => sameCode(x, code))) return { message: `Coupon ${code} is already on this sale.` };
+  if (!c.isCouponCode(code)) return { message: `Coupon ${code} is not valid in this store. The sale is unchanged.` };
+  return { ...priced(c, c.cart, [...c.codes, code]), message: null };
+}
+
+function completedSale(c: Context): CompletedSale {
+  const completed_at = c.now().toISOString();
+  return { sale_id: c.saleId, cart: c.cart, tenders: c.tenders, completed_at, receipt: { ...c.priced.receipt, purchase_at: completed_at }, priced: c.priced };
+}
 
 export const checkoutMachine = setup({
   types: {
@@ -123,8 +160,8 @@ export const checkoutMachine = setup({
   },
   guards: {
     hasQueuedScan: ({ context }) => context.scanQueue.length > 0,
-    hasLines: ({ context }) => cartTotals(context.cart).lines.length > 0,
-    isPaid: ({ context }) => isPaid(cartTotals(context.cart).gross_amount, context.tenders),
+    hasLines: ({ context }) => context.priced.lines.length > 0,
+    isPaid: ({ context }) => isPaid(context.priced.net_amount, context.tenders),
     hasHolds: ({ context }) => context.holds.length > 0,
     hasNoTenders: ({ context }) => context.tenders.length === 0,
   },
@@ -133,13 +170,16 @@ export const checkoutMachine = setup({
     changeQuantity: assign(({ context, event }) => {
       if (event.type !== 'line.quantity') return {};
       const res = setQuantity(context.cart, event.lineId, event.quantity);
-      return res.ok ? { cart: res.value, message: null } : { message: 'Quantity must be a whole number from 1 to 9999.' };
+      return res.ok ? { ...priced(context, res.value), message: null } : { message: 'Quantity must be a whole number from 1 to 9999.' };
     }),
     voidLine: assign(({ context, event }) => {
       if (event.type !== 'line.void') return {};
       const res = voidLine(context.cart, event.lineId);
-      return res.ok ? { cart: res.value, message: null } : {};
+      return res.ok ? { ...priced(context, res.value), message: null } : {};
     }),
+    enterCoupon: assign(({ context, event }) => (event.type === 'coupon.enter' ? enterCode(context, event.code) : {})),
+    removeCoupon: assign(({ context, event }) => (event.type === 'coupon.remove' ? { ...priced(context, context.cart, context.codes.filter((x) => !sameCode(x, event.code))), message: null } : {})),
+    reprice: assign(({ context }) => priced(context, context.cart)),
     takeCash: assign(({ context, event }) => {
       if (event.type !== 'tender.cash') return {};
       const res = cashTender(due(context), event.given);
@@ -162,6 +202,8 @@ export const checkoutMachine = setup({
     newId: input.newId,
     now: input.now,
     explain: input.explain,
+    price: input.price,
+    isCouponCode: input.isCouponCode,
     ...freshSale(input),
   }),
   initial: 'selling',
@@ -172,6 +214,9 @@ export const checkoutMachine = setup({
         'scan.received': { actions: 'enqueueScan' },
         'line.quantity': { actions: 'changeQuantity' },
         'line.void': { actions: 'voidLine' },
+        'coupon.enter': { actions: 'enterCoupon' },
+        'coupon.remove': { actions: 'removeCoupon' },
+        'rules.changed': { actions: 'reprice' },
         pay: { guard: 'hasLines', target: 'paying' },
         'sale.cancel': { target: 'selling', reenter: true, actions: 'newSale' },
         'message.dismiss': { actions: 'clearMessage' },
@@ -186,9 +231,11 @@ export const checkoutMachine = setup({
               target: 'ready',
               actions: assign(({ context, event }) => {
                 const [code = '', ...rest] = context.scanQueue;
+                // A code that is no product may be a printed coupon.
+                if (event.output === null && context.isCouponCode(code)) return { scanQueue: rest, ...enterCode(context, code) };
                 if (event.output === null) return { scanQueue: rest, message: `Unknown barcode ${code}: it is not in this store's catalog. The cart is unchanged.` };
                 const res = addProduct(context.cart, event.output);
-                if (res.ok) return { scanQueue: rest, cart: res.value, message: null };
+                if (res.ok) return { scanQueue: rest, ...priced(context, res.value), message: null };
                 return { scanQueue: rest, message: res.error.code === 'CART_NO_PRICE' ? `${event.output.product_name ?? code} has no price: ask a manager.` : `${event.output.product_name ?? code} cannot be sold here: ${res.error.message}` };
               }),
             },
@@ -284,10 +331,10 @@ export const checkoutMachine = setup({
               },
             },
             committing: {
-              entry: assign({ completed: ({ context }) => ({ sale_id: context.saleId, cart: context.cart, tenders: context.tenders, completed_at: context.now().toISOString() }) }),
+              entry: assign({ completed: ({ context }) => completedSale(context) }),
               invoke: {
                 src: 'commitSale',
-                input: ({ context }) => context.completed ?? { sale_id: context.saleId, cart: context.cart, tenders: context.tenders, completed_at: context.now().toISOString() },
+                input: ({ context }) => context.completed ?? completedSale(context),
                 onDone: { target: '#checkout.done' },
                 onError: { target: 'failed', actions: assign({ message: ({ context, event }) => `The sale could not be saved on this till: ${context.explain(event.error)}` }) },
               },

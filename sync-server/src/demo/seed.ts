@@ -11,11 +11,13 @@ import { systemClock } from '../clock.ts';
 import { createAuthRepo } from '../services/auth/repo.ts';
 import { createAuthAdmin } from '../services/auth/service.ts';
 import { DEMO_GROUPS, DEMO_PRODUCTS, DEMO_TAX_GROUPS } from './catalog.ts';
+import { DEMO_RULES } from './discounts.ts';
 
 export const DEMO_ACCOUNT = 'T12345678';
 // The demo till may also issue gift cards (write:wallets), behind its manager code.
-export const TILL_SCOPES = ['read:products', 'write:wallets:/transactions', 'write:wallets:/info', 'read:wallets', 'write:wallets'];
-const ADMIN_SCOPES = ['admin:wallets', 'admin:products'];
+// It reads the discount rules and reports each sale's discounts (write:discounts:/events).
+export const TILL_SCOPES = ['read:products', 'write:wallets:/transactions', 'write:wallets:/info', 'read:wallets', 'write:wallets', 'read:discounts', 'write:discounts:/events'];
+const ADMIN_SCOPES = ['admin:wallets', 'admin:products', 'admin:discounts', 'admin:automations'];
 
 const ClientSchema = z.object({ client_id: z.string(), client_secret: z.string() });
 const CredentialsSchema = z.object({
@@ -36,7 +38,9 @@ export async function ensureDemoClients(db: Db, credentialsFile: string): Promis
     const saved = CredentialsSchema.safeParse(JSON.parse(readFileSync(credentialsFile, 'utf8')));
     if (saved.success) {
       const [a, t] = await Promise.all([repo.findClient(saved.data.admin.client_id), repo.findClient(saved.data.till.client_id)]);
-      if (a?.revoked_at === null && t?.revoked_at === null) return saved.data;
+      // Clients from an older demo lack newer scopes: make new ones rather than a till that cannot sync.
+      const current = (c: typeof a, wanted: readonly string[]): boolean => c?.revoked_at === null && wanted.every((s) => c.scopes.split(' ').includes(s));
+      if (current(a, ADMIN_SCOPES) && current(t, TILL_SCOPES)) return saved.data;
     }
   }
   const creds: DemoCredentials = {
@@ -85,6 +89,7 @@ export async function seedDemoData(base: string, credentialsFile: string, creds:
       groups: [{ group_id: group }], tax_id: tax, barcodes: [barcode],
     });
   }
+  await seedDemoRules(base, token);
   if (creds.gift_card !== undefined) {
     const existing = await api(base, token, 'GET', `/wallets/cards/${creds.gift_card.card_id}`);
     if (existing.status === 200) return creds;
@@ -100,4 +105,20 @@ export async function seedDemoData(base: string, credentialsFile: string, creds:
   const withCard = { ...creds, gift_card: { card_id: cardId, token: card.data.card_token.token.value, pin: card.data.pin.pin.value } };
   writeFileSync(credentialsFile, `${JSON.stringify(withCard, null, 2)}\n`, { mode: 0o600 });
   return withCard;
+}
+
+/** Creates the demo offers that are missing (found by `metadata.demo_key`) and gives them to their customers. */
+async function seedDemoRules(base: string, token: string): Promise<void> {
+  const listed = await api(base, token, 'GET', '/discounts/rules?limit=100&state=available');
+  const existing = z.array(z.object({ metadata: z.record(z.string(), z.unknown()).optional() })).safeParse(listed.json);
+  if (!existing.success) throw new Error(`listing discount rules failed: HTTP ${listed.status} ${JSON.stringify(listed.json)}`);
+  const keys = new Set(existing.data.map((r) => r.metadata?.['demo_key']));
+  for (const demo of DEMO_RULES) {
+    if (keys.has(demo.key)) continue;
+    const created = await api(base, token, 'POST', '/discounts/rules', { ...demo.rule, metadata: { demo_key: demo.key } });
+    const rule = z.object({ id: z.string() }).safeParse(created.json);
+    if (!rule.success) throw new Error(`seeding rule ${demo.key} failed: HTTP ${created.status} ${JSON.stringify(created.json)}`);
+    const granted = await api(base, token, 'POST', `/discounts/rules/${rule.data.id}/customers`, { customers: demo.grants });
+    if (granted.status !== 200) throw new Error(`granting rule ${demo.key} failed: HTTP ${granted.status} ${JSON.stringify(granted.json)}`);
+  }
 }

@@ -1,10 +1,20 @@
 /** The checkout machine's side effects, wired to the replica, the Wallets API and the local sale store. */
 import { fromPromise } from 'xstate';
-import { cartTotals, type CartProduct } from '@pos/core';
+import { cartTotals, priceCart, type CartProduct } from '@pos/core';
 import type { PosDatabase } from '../../db/database.ts';
 import type { WalletClient } from '../../api/wallet-client.ts';
-import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput } from '../../machines/checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer } from '../../machines/checkout.machine.ts';
 import type { ProductIndex } from './product-index.ts';
+import type { TillRules } from './discount-rules.ts';
+
+/** Prices carts with the rules on this till at the moment of the change (anonymous purchases for now). */
+export function tillPricer(rules: () => TillRules, store: { readonly id: string }): Pricer {
+  return (cart, codes, saleId, at) => {
+    const current = rules();
+    const when = at.toISOString();
+    return priceCart(cart, current.prepared, current.anonymousRefs, { receipt_id: saleId, purchase_at: when, now: when, store, discount_codes: codes });
+  };
+}
 
 export function tillCheckoutMachine(deps: { products: () => Promise<Pick<ProductIndex, 'lookup'>>; wallets: WalletClient; db: PosDatabase }) {
   return checkoutMachine.provide({
@@ -28,7 +38,8 @@ export function tillCheckoutMachine(deps: { products: () => Promise<Pick<Product
           completed_at: input.completed_at,
           currency: input.cart.currency,
           gross_amount: cartTotals(input.cart).gross_amount,
-          sale: { ...input },
+          // The receipt with its discount lines and discounts[] is what the server records usage from.
+          sale: { sale_id: input.sale_id, cart: input.cart, tenders: input.tenders, completed_at: input.completed_at, receipt: input.receipt },
           uploaded: false,
         });
         return undefined;

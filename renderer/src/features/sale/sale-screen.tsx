@@ -4,15 +4,18 @@
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useMachine } from '@xstate/react';
-import { amountDue, cartTotals, changeDue, formatMoney, type Cart, type Currency, type Tender } from '@pos/core';
+import { amountDue, changeDue, formatMoney, isKnownDiscountCode, prepareRules, rulesForDiscountCode, type Cart, type Currency, type PricedCart, type Tender } from '@pos/core';
 import type { WalletClient } from '../../api/wallet-client.ts';
 import type { PosDatabase } from '../../db/database.ts';
 import { errorText } from '../../ui/error-text.ts';
 import { attachWedgeScanner } from '../scanner/use-wedge-scanner.ts';
 import { watchProductIndex, type ProductIndex } from './product-index.ts';
-import { tillCheckoutMachine } from './sale-actors.ts';
+import { tillCheckoutMachine, tillPricer } from './sale-actors.ts';
+import { watchDiscountRules, type DiscountRuleIndex, type TillRules } from './discount-rules.ts';
+import { CouponForm, DiscountExplanation, LineDiscounts, OffersChecked } from './discount-view.tsx';
 
 const money = (minor: number, currency: Currency): string => formatMoney(minor, currency);
+const NO_RULES: TillRules = { prepared: prepareRules([]), anonymousRefs: new Map() };
 
 /** Parses what a cashier types as money ("50", "49.90", "49,90") into minor units, or null. */
 export function parseMoneyInput(text: string): number | null {
@@ -21,7 +24,7 @@ export function parseMoneyInput(text: string): number | null {
   return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
 }
 
-export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDatabase; wallets: WalletClient; currency: Currency; active?: boolean }) {
+export function SaleScreen({ db, wallets, currency, store, active = true }: { db: PosDatabase; wallets: WalletClient; currency: Currency; store: { readonly id: string }; active?: boolean }) {
   // The index lives as long as the screen (StrictMode mounts effects twice: a memo would be closed).
   const index = useRef<ProductIndex | null>(null);
   // Settles once the first index exists, so a scan arriving before the effect ran waits for it.
@@ -38,6 +41,10 @@ export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDa
     started.resolve();
     return () => watched.close();
   }, [db, started]);
+  // The rules on this till, compiled; until the first read they are none (a cart is priced at list price).
+  const rules = useRef<DiscountRuleIndex | null>(null);
+  const currentRules = (): TillRules => rules.current?.current() ?? NO_RULES;
+  const [explained, setExplained] = useState<string | null>(null);
   const machine = useMemo(
     () =>
       tillCheckoutMachine({
@@ -53,16 +60,31 @@ export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDa
       }),
     [wallets, db, started],
   );
-  const [snapshot, send] = useMachine(machine, { input: { currency, newId: () => crypto.randomUUID(), now: () => new Date(), explain: errorText } });
-  const { cart, tenders, message, completed } = snapshot.context;
-  const totals = cartTotals(cart);
-  const due = amountDue(totals.gross_amount, tenders);
+  const [snapshot, send] = useMachine(machine, {
+    input: {
+      currency, newId: () => crypto.randomUUID(), now: () => new Date(), explain: errorText,
+      price: tillPricer(currentRules, store),
+      isCouponCode: (code: string) => isKnownDiscountCode(currentRules().prepared, code),
+    },
+  });
+  useEffect(() => {
+    const watched = watchDiscountRules(db);
+    rules.current = watched;
+    const stop = watched.onChange(() => send({ type: 'rules.changed' }));
+    return () => {
+      stop();
+      watched.close();
+      rules.current = null;
+    };
+  }, [db, send]);
+  const { cart, tenders, message, completed, priced, codes } = snapshot.context;
+  const due = amountDue(priced.net_amount, tenders);
 
   // Scans belong to the sale only while its screen is showing.
   useEffect(() => (active ? attachWedgeScanner(window, (code) => send({ type: 'scan.received', code })) : undefined), [send, active]);
 
   if (snapshot.matches('done') && completed !== null) {
-    return <ReceiptView cart={completed.cart} tenders={completed.tenders} saleId={completed.sale_id} completedAt={completed.completed_at} onNew={() => send({ type: 'sale.new' })} />;
+    return <ReceiptView cart={completed.cart} priced={completed.priced} tenders={completed.tenders} saleId={completed.sale_id} completedAt={completed.completed_at} onNew={() => send({ type: 'sale.new' })} />;
   }
 
   const paying = snapshot.matches('paying') || snapshot.matches('cancelling');
@@ -76,20 +98,31 @@ export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDa
             <button type="button" className="link" onClick={() => send({ type: 'message.dismiss' })} aria-label="Dismiss message">×</button>
           </p>
         )}
-        <CartLines cart={cart} editable={!paying} onQuantity={(lineId, quantity) => send({ type: 'line.quantity', lineId, quantity })} onVoid={(lineId) => send({ type: 'line.void', lineId })} />
+        <CartLines cart={cart} priced={priced} editable={!paying} onExplain={setExplained} onQuantity={(lineId, quantity) => send({ type: 'line.quantity', lineId, quantity })} onVoid={(lineId) => send({ type: 'line.void', lineId })} />
+        {explained === null ? null : <DiscountExplanation priced={priced} discountId={explained} currency={currency} onClose={() => setExplained(null)} />}
+        {paying ? null : <CouponForm codes={codes} priced={priced} rulesFor={(code) => rulesForDiscountCode(currentRules().prepared, code)} onEnter={(code) => send({ type: 'coupon.enter', code })} onRemove={(code) => send({ type: 'coupon.remove', code })} />}
+        <OffersChecked priced={priced} onExplain={setExplained} />
       </section>
       <aside className="totals-panel" aria-label="Totals">
         <dl className="totals">
           <dt>Items</dt>
-          <dd data-testid="item-count">{totals.no_of_items}</dd>
-          {totals.tax_lines.map((t) => (
+          <dd data-testid="item-count">{priced.no_of_items}</dd>
+          {priced.total_discount === 0 ? null : (
+            <>
+              <dt>Before discounts</dt>
+              <dd data-testid="subtotal">{money(priced.gross_amount, currency)}</dd>
+              <dt>Discounts</dt>
+              <dd data-testid="total-discount">−{money(priced.total_discount, currency)}</dd>
+            </>
+          )}
+          {priced.tax_lines.map((t) => (
             <div key={`${t.percentage}-${t.tax_code ?? ''}`} className="vat-row">
               <dt>VAT {t.percentage} % of {money(t.tax_basis, currency)}</dt>
               <dd>{money(t.amount, currency)}</dd>
             </div>
           ))}
           <dt className="grand">Total</dt>
-          <dd className="grand" data-testid="total">{money(totals.gross_amount, currency)}</dd>
+          <dd className="grand" data-testid="total">{money(priced.net_amount, currency)}</dd>
         </dl>
         {paying ? (
           <PaymentPanel
@@ -107,7 +140,7 @@ export function SaleScreen({ db, wallets, currency, active = true }: { db: PosDa
           />
         ) : (
           <div className="actions">
-            <button type="button" className="primary big" disabled={totals.lines.length === 0} onClick={() => send({ type: 'pay' })}>Pay {money(totals.gross_amount, currency)}</button>
+            <button type="button" className="primary big" disabled={priced.lines.length === 0} onClick={() => send({ type: 'pay' })}>Pay {money(priced.net_amount, currency)}</button>
             <button type="button" className="secondary" disabled={cart.lines.length === 0} onClick={() => send({ type: 'sale.cancel' })}>Cancel sale</button>
           </div>
         )}
@@ -135,7 +168,10 @@ function ScanField({ onScan, focusKey }: { onScan: (code: string) => void; focus
   );
 }
 
-function CartLines({ cart, editable, onQuantity, onVoid }: { cart: Cart; editable: boolean; onQuantity: (lineId: number, q: number) => void; onVoid: (lineId: number) => void }) {
+function CartLines({ cart, priced, editable, onExplain, onQuantity, onVoid }: {
+  cart: Cart; priced: PricedCart; editable: boolean; onExplain: (discountId: string) => void; onQuantity: (lineId: number, q: number) => void; onVoid: (lineId: number) => void;
+}) {
+  const pricedLines = new Map(priced.lines.map((p) => [p.line_id, p]));
   const live = cart.lines.filter((l) => !l.voided);
   if (live.length === 0) return <p className="empty">Scan an item to start a sale.</p>;
   return (
@@ -150,6 +186,7 @@ function CartLines({ cart, editable, onQuantity, onVoid }: { cart: Cart; editabl
           </span>
           <span className="amount">{formatMoney(l.unit_gross_price * l.quantity, cart.currency)}</span>
           {editable ? <button type="button" className="void" aria-label={`Remove ${l.description}`} onClick={() => onVoid(l.line_id)}>Remove</button> : <span />}
+          <LineDiscounts line={pricedLines.get(l.line_id)} currency={cart.currency} onExplain={onExplain} />
         </li>
       ))}
     </ol>
@@ -212,8 +249,8 @@ function PaymentPanel(props: {
   );
 }
 
-function ReceiptView({ cart, tenders, saleId, completedAt, onNew }: { cart: Cart; tenders: readonly Tender[]; saleId: string; completedAt: string; onNew: () => void }) {
-  const totals = cartTotals(cart);
+function ReceiptView({ cart, priced, tenders, saleId, completedAt, onNew }: { cart: Cart; priced: PricedCart; tenders: readonly Tender[]; saleId: string; completedAt: string; onNew: () => void }) {
+  const pricedLines = new Map(priced.lines.map((p) => [p.line_id, p]));
   const c = cart.currency;
   const change = changeDue(tenders);
   const ref = useRef<HTMLButtonElement>(null);
@@ -227,10 +264,11 @@ function ReceiptView({ cart, tenders, saleId, completedAt, onNew }: { cart: Cart
         <table>
           <tbody>
             {cart.lines.filter((l) => !l.voided).map((l) => (
-              <tr key={l.line_id}><td>{l.quantity} × {l.description}</td><td>{money(l.unit_gross_price * l.quantity, c)}</td></tr>
+              <ReceiptLine key={l.line_id} quantity={l.quantity} description={l.description} gross={l.unit_gross_price * l.quantity} priced={pricedLines.get(l.line_id)} currency={c} />
             ))}
-            <tr className="grand"><td>Total</td><td>{money(totals.gross_amount, c)}</td></tr>
-            {totals.tax_lines.map((t) => (
+            {priced.total_discount === 0 ? null : <tr className="discount-total"><td>You saved</td><td>{money(priced.total_discount, c)}</td></tr>}
+            <tr className="grand"><td>Total</td><td>{money(priced.net_amount, c)}</td></tr>
+            {priced.tax_lines.map((t) => (
               <tr key={`${t.percentage}-${t.tax_code ?? ''}`} className="vat"><td>VAT {t.percentage} % of {money(t.tax_basis, c)}</td><td>{money(t.amount, c)}</td></tr>
             ))}
             {tenders.map((t, i) => (
@@ -244,5 +282,19 @@ function ReceiptView({ cart, tenders, saleId, completedAt, onNew }: { cart: Cart
         </div>
       </article>
     </main>
+  );
+}
+
+function ReceiptLine({ quantity, description, gross, priced, currency }: { quantity: number; description: string; gross: number; priced: PricedCart['lines'][number] | undefined; currency: Currency }) {
+  return (
+    <>
+      <tr><td>{quantity} × {description}</td><td>{money(gross, currency)}</td></tr>
+      {(priced?.discount_lines ?? []).map((d, i) => (
+        <tr key={`d${i}`} className="discount-row"><td>  {d.description ?? 'Discount'}</td><td>−{money(d.amount, currency)}</td></tr>
+      ))}
+      {(priced?.bonus_lines ?? []).map((b, i) => (
+        <tr key={`b${i}`} className="bonus-row"><td>  {b.description ?? 'Bonus'}</td><td>+{money(b.bonus, currency)} bonus</td></tr>
+      ))}
+    </>
   );
 }
