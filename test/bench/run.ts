@@ -6,6 +6,7 @@ import { dbTargets } from '../support/databases.ts';
 import { authBench } from './auth.bench.ts';
 import { parseBenchArgs, printTable, writeJson, type Metric } from './report.ts';
 import { tillBench } from './till.bench.ts';
+import { availableForReceiptBench, engineBench } from './discounts.bench.ts';
 import { walletBench } from './wallet.bench.ts';
 
 interface Suite {
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
       ids: ['till.initial_sync.20k_products_s', 'till.initial_sync.20k_products_docs_per_s', 'till.scan_to_paint.p50_ms', 'till.scan_to_paint.p95_ms', 'till.scan_to_paint.from_first_key.p50_ms', 'till.scan_to_paint.from_first_key.p95_ms'],
       run: () => tillBench(),
     },
+    { ids: ['engine.recalc.50x1000.p50_ms', 'engine.recalc.50x1000.p99_ms'], run: () => Promise.resolve(engineBench()) },
+    { ids: ['discounts.available_for_receipt.rps'], run: () => availableForReceiptBench(sqlite) },
   ];
   const selected = suites.filter((s) => args.only === undefined || s.ids.some((id) => id.startsWith(args.only ?? '')));
   if (selected.length === 0) throw new Error(`no metric starts with ${args.only ?? ''}`);
