@@ -21,8 +21,10 @@ import { startServerProcess } from './server-process.ts';
 const AID = 'T12345678';
 
 export function engineBench(): Metric[] {
-  const catalog = makeCatalog(20_000, 200);
-  const posts = sample(ruleArb(catalog), 1_000, 42);
+  const catalog = makeCatalog(20_000, 1_000);
+  // A large store's rule book: mostly product and category offers, about 1 % store-wide (some of
+  // those behind coupons), a few meal deals. A catalog of 20,000 products in 1,000 categories.
+  const posts = sample(ruleArb(catalog, { product: 56, group: 20, receipt: 1, mix: 4 }), 1_000, 42);
   const rules: Discount[] = posts.map((p, i) => ({
     ...p, id: `rule-${String(i).padStart(4, '0')}`, type: (p.requirement.item?.items?.length ?? 0) > 0 ? 'item' : 'receipt',
     created_at: '2026-01-01T00:00:00Z', created_by: 'bench', updated_at: '2026-01-01T00:00:00Z', updated_by: 'bench',

@@ -430,6 +430,14 @@ function resolve(ctx: CalcContext, contenders: readonly Contender[]): Resolution
 
 // ---------------------------------------------------------------- the calculation
 
+/**
+ * Ids of the rules a calculation of this receipt could look at (the index's candidates). A server
+ * fetches refs and statistics for these only, instead of for every rule the buyer holds.
+ */
+export function candidateRuleIds(prepared: PreparedRules, receipt: CalculationInput['receipt']): string[] {
+  return candidates(prepared.compiled, buildContext(prepared.compiled, receipt, receipt.purchase_at)).rules.map((r) => r.id);
+}
+
 export function calculate(prepared: PreparedRules, input: CalculationInput): CalculationResult {
   const ctx = buildContext(prepared.compiled, input.receipt, input.now);
   const { rules: looked, hits } = candidates(prepared.compiled, ctx);

@@ -7,7 +7,7 @@
  */
 import type { Receipt } from '@pos/core/contracts/discounts';
 import type { EngineRef, TraceEntry } from '@pos/core/discounts/types';
-import { calculate } from '@pos/core/discounts/engine';
+import { calculate, candidateRuleIds } from '@pos/core/discounts/engine';
 import { engineStatistics, grantKind, refExpired } from './model.ts';
 import type { PreparedRulesCache } from './prepared-rules.ts';
 import { resolveBuyer, type ServiceContext } from './shared.ts';
@@ -18,7 +18,8 @@ export function calculationMethods({ repo, now }: ServiceContext, prepared: Prep
     const rules = await prepared.get(accountId);
     const customerId = await resolveBuyer(repo, accountId, receipt);
     const buyerKey = customerId ?? '/';
-    const refs = await repo.purchaseRefs(accountId, customerId === undefined ? ['/'] : [customerId, '*']);
+    // Only the rules this cart can touch need refs and statistics: a hot account holds hundreds.
+    const refs = await repo.purchaseRefs(accountId, customerId === undefined ? ['/'] : [customerId, '*'], candidateRuleIds(rules.prepared, receipt));
     const purchaseAt = new Date(receipt.purchase_at);
     const withRule = refs.flatMap((ref) => {
       // A rule written after the cache entry was taken is left out until the next calculation.

@@ -288,10 +288,12 @@ export function createDiscountRepo(db: Db) {
     },
 
     /** The live refs of rules that are not deleted, held by these customer keys (what a purchase may use). */
-    purchaseRefs: (accountId: string, keys: readonly string[]): Promise<DiscountRefsTable[]> =>
-      refsWithRules(k)
+    /** Live refs of these holders (customer keys) on these rules. */
+    purchaseRefs: (accountId: string, keys: readonly string[], discountPks: readonly string[]): Promise<DiscountRefsTable[]> =>
+      discountPks.length === 0 ? Promise.resolve([]) : refsWithRules(k)
         .where('f.account_id', '=', accountId)
         .where('f.customer_key', 'in', [...keys])
+        .where('f.discount_pk', 'in', [...discountPks])
         .where('f.deleted_at', 'is', null)
         .where('r.deleted_at', 'is', null)
         .orderBy('f.id')
