@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { build } from 'vite';
 import { configFromEnv } from '../sync-server/src/config.ts';
 import { openDb } from '../sync-server/src/db/connect.ts';
+import { DEMO_COUPON } from '../sync-server/src/demo/discounts.ts';
 import { ensureDemoClients, seedDemoData } from '../sync-server/src/demo/seed.ts';
 import { startServer } from '../sync-server/src/server.ts';
 
@@ -28,9 +29,10 @@ Sync server running at ${server.url}  (database ${config.DATABASE_URL})
 OpenAPI document:   ${server.url}/v1/openapi.json
 
 Demo account ${aid}; credentials are also in data/demo-credentials.json
-  back office client: ${creds.admin.client_id} / ${creds.admin.client_secret}   (admin:wallets admin:products)
+  back office client: ${creds.admin.client_id} / ${creds.admin.client_secret}   (admin:wallets admin:products admin:discounts admin:automations)
   till client:        ${till.client_id} / ${till.client_secret}
   gift card:          token ${creds.gift_card?.token ?? '?'}  PIN ${creds.gift_card?.pin ?? '?'}  (500.00 NOK when new)
+  coupon:             ${DEMO_COUPON}  (50 kr off a sale of 200 kr or more; scan or type it at the till)
 
 Get a token:
   curl -s -X POST ${server.url}/v1/accounts/${aid}/auth/token \\
