@@ -16,6 +16,7 @@ import { systemClock } from '../../sync-server/src/clock.ts';
 import { cartArb, makeCatalog, purchaseTimes, ruleArb, sample } from '../fixtures/discount-gen.ts';
 import type { DbTarget } from '../support/databases.ts';
 import { quantile, type Metric } from './report.ts';
+import { clientToken } from './bench-client.ts';
 import { startServerProcess } from './server-process.ts';
 
 const AID = 'T12345678';
@@ -52,16 +53,7 @@ export function engineBench(): Metric[] {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-async function token(base: string, c: { client_id: string; client_secret: string }): Promise<string> {
-  const res = await fetch(`${base}/v1/accounts/${AID}/auth/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', audience: `${base}/v1/accounts/${AID}` }),
-  });
-  const body: unknown = await res.json();
-  if (typeof body !== 'object' || body === null || !('access_token' in body) || typeof body.access_token !== 'string') throw new Error('bench token exchange failed');
-  return body.access_token;
-}
+const token = (base: string, c: { client_id: string; client_secret: string }): Promise<string> => clientToken(base, AID, c);
 
 async function post(base: string, bearer: string, path: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${base}/v1/accounts/${AID}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

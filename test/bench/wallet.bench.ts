@@ -13,22 +13,14 @@ import { migrateToLatest } from '../../sync-server/src/db/migrations.ts';
 import { systemClock } from '../../sync-server/src/clock.ts';
 import type { DbTarget } from '../support/databases.ts';
 import type { Metric } from './report.ts';
+import { clientToken } from './bench-client.ts';
 import { startServerProcess } from './server-process.ts';
 
 const AID = 'T12345678';
 
 interface Card { cardId: string; token: string; funds: number }
 
-async function token(base: string, c: { client_id: string; client_secret: string }): Promise<string> {
-  const res = await fetch(`${base}/v1/accounts/${AID}/auth/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', audience: `${base}/v1/accounts/${AID}` }),
-  });
-  const body: unknown = await res.json();
-  if (typeof body !== 'object' || body === null || !('access_token' in body) || typeof body.access_token !== 'string') throw new Error('bench token exchange failed');
-  return body.access_token;
-}
+const token = (base: string, c: { client_id: string; client_secret: string }): Promise<string> => clientToken(base, AID, c);
 
 async function createCards(base: string, adminToken: string, prefix: string, count: number, funds: number): Promise<Card[]> {
   const cards: Card[] = [];

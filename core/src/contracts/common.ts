@@ -25,6 +25,17 @@ export type Metadata = z.infer<typeof MetadataSchema>;
 
 export const DateTimeSchema = z.iso.datetime({ offset: true });
 
+/** Dintero's `Entity`: server-owned fields of stored objects that are updated and soft-deleted (contract §0.3). */
+export const EntitySchema = z.object({
+  id: z.string(),
+  created_at: z.string(),
+  created_by: z.string(),
+  updated_at: z.string(),
+  deleted_at: z.string().optional(),
+  deleted_by: z.string().optional(),
+});
+export type Entity = z.infer<typeof EntitySchema>;
+
 export const ImmutableEntitySchema = z.object({
   id: z.string(),
   created_at: z.string(),

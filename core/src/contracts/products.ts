@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { AmountSchema, CurrencySchema } from '../money.ts';
-import { ClientKeySchema, DateTimeSchema, PagingQuerySchema } from './common.ts';
+import { ClientKeySchema, DateTimeSchema, EntitySchema, PagingQuerySchema } from './common.ts';
 
 const NameSchema = z.string().max(255);
 const ShortTextSchema = z.string().max(255);
@@ -15,18 +15,7 @@ const ShortTextSchema = z.string().max(255);
 /** Lets a PUT body clear an optional field with `null`. */
 const clearable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
-// ---------------------------------------------------------------- Entity
-
-/** Dintero's `Entity`: server-owned fields of every stored Products object (contract §0.3). */
-export const EntitySchema = z.object({
-  id: z.string(),
-  created_at: z.string(),
-  created_by: z.string(),
-  updated_at: z.string(),
-  deleted_at: z.string().optional(),
-  deleted_by: z.string().optional(),
-});
-export type Entity = z.infer<typeof EntitySchema>;
+export { EntitySchema, type Entity } from './common.ts';
 
 // ---------------------------------------------------------------- Catalogs
 

@@ -14,9 +14,11 @@
  */
 import { z } from 'zod';
 import { AutomationActionSchema, AutomationFilterSchema, AUTOMATION_EVENTS, type AutomationPost } from '@pos/core/contracts/discounts';
+import { EntitySchema } from '@pos/core/contracts/common';
 import type { AutomationsTable } from '../../db/schema.ts';
 import { parseJsonPath, selectPath } from './json-path.ts';
-import { optional } from './model.ts';
+import { entityOf } from '../../db/entity.ts';
+import { parsedBody } from './model.ts';
 
 export const StoredAutomationSchema = z.object({
   name: z.string().optional(),
@@ -33,14 +35,7 @@ export const StoredAutomationSchema = z.object({
 export type StoredAutomation = z.infer<typeof StoredAutomationSchema>;
 
 /** `Entity & Automation` as every read returns it. */
-export const AutomationSchema = StoredAutomationSchema.extend({
-  id: z.string(),
-  created_at: z.string(),
-  created_by: z.string(),
-  updated_at: z.string(),
-  deleted_at: z.string().optional(),
-  deleted_by: z.string().optional(),
-});
+export const AutomationSchema = StoredAutomationSchema.extend(EntitySchema.shape);
 export type Automation = z.infer<typeof AutomationSchema>;
 
 export type AutomationEvent = (typeof AUTOMATION_EVENTS)[number];
@@ -62,26 +57,12 @@ export function storedAutomation(body: AutomationPost): StoredAutomation {
   };
 }
 
-const memo = new WeakMap<AutomationsTable, StoredAutomation>();
-
-export function automationBody(row: AutomationsTable): StoredAutomation {
-  let body = memo.get(row);
-  if (body === undefined) {
-    body = StoredAutomationSchema.parse(JSON.parse(row.body));
-    memo.set(row, body);
-  }
-  return body;
-}
+export const automationBody: (row: AutomationsTable) => StoredAutomation = parsedBody(StoredAutomationSchema);
 
 export function toAutomation(row: AutomationsTable): Automation {
   return {
     ...automationBody(row),
-    id: row.id,
-    created_at: row.created_at,
-    created_by: row.created_by,
-    updated_at: row.updated_at,
-    deleted_at: optional(row.deleted_at),
-    deleted_by: optional(row.deleted_by),
+    ...entityOf(row),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import type { GrantKind } from '@pos/core/discounts/types';
 import type { DiscountRefsTable, DiscountRulesTable } from '../../db/schema.ts';
+import { entityOf } from '../../db/entity.ts';
 import { monotonicId } from './ids.ts';
 import { grantKind, grantOf, optional } from './model.ts';
 import type { Trx } from './repo.ts';
@@ -27,12 +28,7 @@ export interface RuleCustomer {
 }
 
 const toRuleCustomer = (r: DiscountRefsTable): RuleCustomer => ({
-  id: r.id,
-  created_at: r.created_at,
-  created_by: r.created_by,
-  updated_at: r.updated_at,
-  deleted_at: optional(r.deleted_at),
-  deleted_by: optional(r.deleted_by),
+  ...entityOf(r),
   customer_id: r.customer_id,
   grant: grantKind(r),
   offering_constraint_id: optional(r.offering_constraint_id),

@@ -12,6 +12,7 @@ import {
   type Statistics,
 } from '@pos/core/contracts/discounts';
 import type { GrantKind, RefStatistics } from '@pos/core/discounts/types';
+import { entityOf, optional } from '../../db/entity.ts';
 import type { DiscountCampaignsTable, DiscountRefsTable, DiscountRulesTable, DiscountTotalsTable } from '../../db/schema.ts';
 
 /** What a rule stores in its `body` column: everything that is not a column of its own. */
@@ -31,7 +32,7 @@ export type StoredRule = z.infer<typeof StoredRuleSchema>;
 /** A rule as written, before it gets its entity fields. */
 export type RuleDraft = StoredRule & { campaign_id?: string | undefined; active: boolean; private: boolean };
 
-export const optional = <T>(v: T | null): T | undefined => v ?? undefined;
+export { optional };
 
 /** ISO-8601 UTC with milliseconds: one spelling, so stored timestamps compare as text. */
 export const isoUtc = (s: string): string => new Date(s).toISOString();
@@ -42,16 +43,23 @@ const parseObject = (text: string | null): Record<string, unknown> | undefined =
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v)) : undefined;
 };
 
-const memo = new WeakMap<DiscountRulesTable, StoredRule>();
-
-export function storedRule(row: DiscountRulesTable): StoredRule {
-  let body = memo.get(row);
-  if (body === undefined) {
-    body = StoredRuleSchema.parse(JSON.parse(row.body));
-    memo.set(row, body);
-  }
-  return body;
+/**
+ * Reads a row's JSON `body` column through its schema once per row object: the prepared-rules
+ * cache and list pages read the same rows many times.
+ */
+export function parsedBody<Row extends { readonly body: string }, T>(schema: z.ZodType<T>): (row: Row) => T {
+  const memo = new WeakMap<Row, T>();
+  return (row) => {
+    let body = memo.get(row);
+    if (body === undefined) {
+      body = schema.parse(JSON.parse(row.body));
+      memo.set(row, body);
+    }
+    return body;
+  };
 }
+
+export const storedRule: (row: DiscountRulesTable) => StoredRule = parsedBody(StoredRuleSchema);
 
 export function toDiscount(row: DiscountRulesTable): Discount {
   const b = storedRule(row);
@@ -288,12 +296,7 @@ export interface Campaign {
 }
 
 export const toCampaign = (row: DiscountCampaignsTable): Campaign => ({
-  id: row.id,
-  created_at: row.created_at,
-  created_by: row.created_by,
-  updated_at: row.updated_at,
-  deleted_at: optional(row.deleted_at),
-  deleted_by: optional(row.deleted_by),
+  ...entityOf(row),
   campaign_id: row.campaign_id,
   name: row.name,
   description: optional(row.description),

@@ -1,7 +1,7 @@
 /** Dintero's Discounts and Automations routes (contract §3.1): schemas, scopes, and the call into the service. */
 import { z } from 'zod';
 import { hasAnyScope, scopesFor } from '@pos/core';
-import { AccountIdSchema, ClientKeySchema, DateTimeSchema, ErrorBodySchema, MetadataSchema } from '@pos/core/contracts/common';
+import { AccountIdSchema, ClientKeySchema, DateTimeSchema, EntitySchema, ErrorBodySchema, MetadataSchema } from '@pos/core/contracts/common';
 import {
   AutomationPostSchema,
   CampaignPostSchema,
@@ -82,14 +82,7 @@ const RuleListItem = DiscountSchema.extend({ statistics: StatisticsSchema.option
 const CustomerRule = DiscountSchema.extend({ statistics: CustomerStatisticsSchema, ref_id: z.string() });
 const PublicRule = DiscountSchema.extend({ ref_id: z.string() });
 
-const EntityShape = {
-  id: z.string(),
-  created_at: z.string(),
-  created_by: z.string(),
-  updated_at: z.string(),
-  deleted_at: z.string().optional(),
-  deleted_by: z.string().optional(),
-};
+const EntityShape = EntitySchema.shape;
 
 const CampaignSchema = z.object({
   ...EntityShape,

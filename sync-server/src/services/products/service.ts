@@ -38,7 +38,6 @@ import {
   type CatalogList,
   type CatalogPost,
   type CatalogPut,
-  type Entity,
   type Group,
   type GroupList,
   type GroupListQuery,
@@ -59,6 +58,7 @@ import {
 import type { ProductDoc as ProductSyncDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core/contracts/sync';
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../clock.ts';
+import { entityOf, optional } from '../../db/entity.ts';
 import type { CatalogsTable, Database, ProductGroupsTable, ProductsTable, TaxGroupsTable } from '../../db/schema.ts';
 import { badRequest, conflict, notFound, type ApiError } from '../../errors.ts';
 import type { BarcodeOwner, Lock, ProductRepo, UniqueViolation } from './repo.ts';
@@ -87,7 +87,6 @@ const StoredBodySchema = z.object({
 /** A product's own fields, as stored and as returned (minus entity, catalog and group names). */
 type ProductDoc = Omit<ProductFields, 'barcodes'> & z.infer<typeof StoredBodySchema>;
 
-const optional = <T>(v: T | null): T | undefined => v ?? undefined;
 
 /** PUT semantics: `null` clears, absent keeps. */
 const patched = <T>(next: T | null | undefined, prev: T | undefined): T | undefined => (next === null ? undefined : (next ?? prev));
@@ -95,16 +94,6 @@ const patched = <T>(next: T | null | undefined, prev: T | undefined): T | undefi
 /** Normalised product name for the case-insensitive prefix filter. */
 const searchKey = (s: string): string => s.normalize('NFC').toLowerCase();
 
-function entityOf(row: { id: string; created_at: string; created_by: string; updated_at: string; deleted_at: string | null; deleted_by: string | null }): Entity {
-  return {
-    id: row.id,
-    created_at: row.created_at,
-    created_by: row.created_by,
-    updated_at: row.updated_at,
-    deleted_at: optional(row.deleted_at),
-    deleted_by: optional(row.deleted_by),
-  };
-}
 
 const toCatalog = (row: CatalogsTable): Catalog => ({ ...entityOf(row), catalog_id: row.catalog_id, catalog_name: optional(row.catalog_name) });
 
