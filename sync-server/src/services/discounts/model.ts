@@ -157,15 +157,16 @@ export const isDebit = (d: Pick<Discount, 'reward'>): boolean => d.reward.type =
 
 const num = (row: DiscountTotalsTable | undefined, k: 'usage' | 'stamp' | 'amount' | 'bonus' | 'debit' | 'holders'): number => Number(row?.[k] ?? 0);
 
+/** The totals every statistics object carries (`used` is Dintero's deprecated alias of usage). */
+function counts(row: DiscountTotalsTable | undefined): Omit<Statistics, 'debit_balance'> {
+  const usage = num(row, 'usage');
+  return { stamp: num(row, 'stamp'), usage, used: usage, amount: num(row, 'amount'), bonus: num(row, 'bonus') };
+}
+
 /** Rule-level (or all-holders) statistics. A debit rule's balance is what its holders have left. */
 export function aggregateStatistics(row: DiscountTotalsTable | undefined, rule: Pick<Discount, 'reward'>): Statistics {
-  const usage = num(row, 'usage');
   return {
-    stamp: num(row, 'stamp'),
-    usage,
-    used: usage,
-    amount: num(row, 'amount'),
-    bonus: num(row, 'bonus'),
+    ...counts(row),
     debit_balance: isDebit(rule) ? Math.max(0, Math.round(rule.reward.value) * num(row, 'holders') - num(row, 'debit')) : 0,
   };
 }
@@ -224,13 +225,8 @@ export function currentStamp(stamps: ReadonlyArray<{ at: string; stamp: number }
 
 /** One holder's statistics (a customer's ref, a customer's share of `*`, or the `/` ref). */
 export function holderStatistics(row: DiscountTotalsTable | undefined, rule: Pick<Discount, 'reward' | 'limitation'>, stamps: ReadonlyArray<{ at: string; stamp: number }>, now: Date): CustomerStatistics {
-  const usage = num(row, 'usage');
   return {
-    stamp: num(row, 'stamp'),
-    usage,
-    used: usage,
-    amount: num(row, 'amount'),
-    bonus: num(row, 'bonus'),
+    ...counts(row),
     debit_balance: isDebit(rule) ? Math.max(0, Math.round(rule.reward.value) - num(row, 'debit')) : 0,
     current_stamp: currentStamp(stamps, rule, now),
   };
