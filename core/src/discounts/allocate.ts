@@ -17,12 +17,20 @@
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+/**
+ * a / b where b divides a. Math.trunc changes no value here; it makes V8 keep the quotient as a
+ * small integer: a dividend beyond 2^31 gives a boxed double even when the quotient is small, and
+ * one such number stored into an array turns it (and every array later created at that spot) into
+ * a double array, so the optimized code reading those arrays is thrown away and rebuilt.
+ */
+const exactQuotient = (a: number, b: number): number => Math.trunc(a / b);
+
 /** floor(a·b / c) and the remainder, exactly. a, b ≥ 0 and c > 0 are integers. */
 export function mulDiv(a: number, b: number, c: number): { readonly q: number; readonly r: number } {
   const p = a * b;
   if (p <= SAFE) {
     const r = p % c;
-    return { q: (p - r) / c, r };
+    return { q: exactQuotient(p - r, c), r };
   }
   const bp = BigInt(a) * BigInt(b);
   const bc = BigInt(c);
@@ -56,7 +64,7 @@ export function percentOf(base: number, pct: Percent): number {
   const p = base * pct.num;
   if (p <= SAFE / 2 - d) {
     const x = 2 * p + d;
-    return (x - (x % (2 * d))) / (2 * d);
+    return exactQuotient(x - (x % (2 * d)), 2 * d);
   }
   const bp = BigInt(base) * BigInt(pct.num);
   const bd = BigInt(d);
@@ -101,7 +109,7 @@ export function allocateInto(total: number, weights: readonly number[], shares: 
     let r: number;
     if (p <= SAFE) {
       r = p % sum;
-      q = (p - r) / sum;
+      q = exactQuotient(p - r, sum);
     } else {
       const x = mulDiv(total, w, sum);
       q = x.q;

@@ -6,6 +6,11 @@
  * order of the receipt's items changes the result (items keep their input order; every tie is
  * broken by `line_id` or by rule id, never by array position).
  *
+ * `calculate` runs on every cart change, so it keeps what it allocates besides its result small:
+ * what depends on a rule alone (indexes, the fixed parts of trace sentences, the `discounts[]`
+ * template) is built by `prepareRules`, and per-calculation lists are made at their final size.
+ * No result is kept from one calculation to the next.
+ *
  * This comment is the specification for what Dintero's contract leaves open (contract §9.3, §9.4,
  * §9.15). The numbers are referred to from the code and the tests.
  *
@@ -49,8 +54,8 @@
  * 5. Refs. `input.refs.get(rule.id)` lists the refs this purchase may use; none → the rule is
  *    skipped (`NO_REF`). With several, the first of: a ref whose limits (repeat usage, debit
  *    balance) are not exhausted — a used-up personal ref must not hide a usable `*` one — then
- *    grant `customer` before `any_customer` before `no_customer`, then the smallest `ref_id`. Lines get `discount_type` `customer` for a customer grant and
- *    `periodic` for `*` and `/` grants.
+ *    grant `customer` before `any_customer` before `no_customer`, then the smallest `ref_id`.
+ *    Lines get `discount_type` `customer` for a customer grant and `periodic` for `*` and `/`.
  * 6. Limitations. `discount_repeat_usage`: skipped once the ref's `statistics.usage` reached it
  *    (-1 = unlimited). `discount_reward_usage`: the most rewards in one purchase (applications,
  *    units, groups, bundles or stamp rewards, per reward type; 0 = none; -1 = unlimited).
@@ -144,14 +149,15 @@
  *       them as immutable values.
  */
 import type { Discount, DiscountLine, BonusLine, DiscountRefs, Receipt, ReceiptItem } from '../contracts/discounts.ts';
-import { buildContext, type CalcContext, type Line } from './context.ts';
+import { buildContext, lineAt, type CalcContext, type Line } from './context.ts';
 import { withinHours } from './hours.ts';
-import { matchesAny } from './match.ts';
+import { matchesAny, type Matcher } from './match.ts';
 import type { CompiledRule, CompiledRules } from './prepare.ts';
 import { checkCurrency, checkCustomer, checkStore } from './requirements.ts';
-import { EMPTY_ALLOCS, type Allocs } from './rewards.ts';
-import { appliedReason, evaluate, runScenario, type Contender, type Outcome, type ScenarioResult } from './run.ts';
-import { count, money } from './trace.ts';
+import type { Allocs } from './rewards.ts';
+import { appliedReason, evaluate, runScenario, skip, type Contender, type Outcome, type ScenarioResult } from './run.ts';
+import { sortSmall } from './sort.ts';
+import { money } from './trace.ts';
 import type { CalculationInput, CalculationResult, EngineRef, PreparedRules, TraceEntry } from './types.ts';
 
 export { prepareRules } from './prepare.ts';
@@ -159,38 +165,67 @@ export { prepareRules } from './prepare.ts';
 const DAY_MS = 86_400_000;
 const GRANT_ORDER = { customer: 0, any_customer: 1, no_customer: 2 } as const;
 
-interface Decision {
-  readonly kind: 'skip';
-  readonly code: string;
-  readonly reason: string;
-}
+/** A rule decided without pricing it: its trace entry, as it goes into the result. */
+type Decision = TraceEntry;
 
-const no = (code: string, reason: string): Decision => ({ kind: 'skip', code, reason });
+const skipped = (r: CompiledRule, code: string, reason: string): Decision => ({
+  discount_id: r.id,
+  name: r.rule.name,
+  outcome: 'skipped',
+  code,
+  reason,
+  base_amount: 0,
+  amount: 0,
+  lines: [],
+});
 
 // ---------------------------------------------------------------- candidates (indexes)
 
-/**
- * Rules that can match this receipt, in evaluation order, with the lines that hit their index
- * key (null = every line has to be tested).
- */
-function candidates(compiled: CompiledRules, ctx: CalcContext): { readonly rules: CompiledRule[]; readonly hits: ReadonlyMap<CompiledRule, readonly number[] | null> } {
-  const found = new Map<CompiledRule, number[] | null>();
+/** Lines that hit a rule's index keys, in ord order: one ord (most rules), several, or null for every line. */
+type Hits = number | readonly number[] | null;
+
+/** Rules that can match this receipt, in evaluation order, with the lines that hit their index keys. */
+function candidates(compiled: CompiledRules, ctx: CalcContext): { readonly rules: CompiledRule[]; readonly hits: ReadonlyMap<CompiledRule, Hits> } {
+  // Rules found through the item and group indexes, with the lines that hit them. Rules every
+  // receipt meets (`always`, and by code) are never in an index, so they need no entry here.
+  const found = new Map<CompiledRule, number | number[]>();
+  const rules: CompiledRule[] = [];
   const hit = (list: readonly CompiledRule[] | undefined, ord: number): void => {
     if (list === undefined) return;
-    for (const r of list) {
-      if (r.code !== undefined && !ctx.codes.has(r.code)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r === undefined || (r.code !== undefined && !ctx.codes.has(r.code))) continue;
       const cur = found.get(r);
-      if (cur === undefined) found.set(r, [ord]);
-      else if (cur !== null && cur[cur.length - 1] !== ord) cur.push(ord);
+      if (cur === undefined) {
+        found.set(r, ord);
+        rules.push(r);
+      } else if (typeof cur === 'number') {
+        if (cur !== ord) found.set(r, [cur, ord]);
+      } else if (cur[cur.length - 1] !== ord) cur.push(ord);
     }
   };
-  for (const line of ctx.lines) {
+  const every = (list: readonly CompiledRule[] | undefined): void => {
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r !== undefined) rules.push(r);
+    }
+  };
+  for (let i = 0; i < ctx.lines.length; i++) {
+    const line = lineAt(ctx, i);
     if (line.id !== undefined) hit(compiled.byItemId.get(line.id), line.ord);
-    for (const g of line.groups) hit(compiled.byGroupId.get(g), line.ord);
+    // The item's own group list: `line.groups` is a copy, made only for group patterns.
+    const groups = line.item.groups;
+    if (groups !== undefined) {
+      for (let k = 0; k < groups.length; k++) {
+        const g = groups[k];
+        if (g !== undefined) hit(compiled.byGroupId.get(g.id), line.ord);
+      }
+    }
   }
-  for (const r of compiled.always) found.set(r, null);
-  for (const code of ctx.codes) for (const r of compiled.alwaysByCode.get(code) ?? []) found.set(r, null);
-  return { rules: [...found.keys()].sort((a, b) => a.rank - b.rank), hits: found };
+  every(compiled.always);
+  for (const code of ctx.codes) every(compiled.alwaysByCode.get(code));
+  return { rules: sortSmall(rules, (a, b) => a.rank - b.rank), hits: found };
 }
 
 // ---------------------------------------------------------------- checks that do not depend on other rules
@@ -217,73 +252,59 @@ function pickRef(r: CompiledRule, refs: readonly EngineRef[]): EngineRef | undef
 }
 
 const NO_MIXES: number[][] = [];
-const NO_REF = no('NO_REF', 'Not given to this customer or to this kind of purchase.');
+const NO_REF = 'Not given to this customer or to this kind of purchase.';
 
-function staticCheck(ctx: CalcContext, r: CompiledRule, k: number, hits: readonly number[] | null, refs: readonly EngineRef[] | undefined): Contender | Decision {
-  if (refs === undefined || refs.length === 0) return NO_REF;
+function staticCheck(ctx: CalcContext, r: CompiledRule, k: number, hits: Hits, refs: readonly EngineRef[] | undefined): Contender | Decision {
+  if (refs === undefined || refs.length === 0) return skipped(r, 'NO_REF', NO_REF);
   const ref = pickRef(r, refs);
-  if (ref === undefined) return NO_REF;
+  if (ref === undefined) return skipped(r, 'NO_REF', NO_REF);
 
-  if (!Number.isFinite(ctx.purchaseMs)) return no('INVALID_PURCHASE_TIME', `The receipt's purchase_at (${ctx.receipt.purchase_at}) is not a valid time.`);
+  if (!Number.isFinite(ctx.purchaseMs)) return skipped(r, 'INVALID_PURCHASE_TIME', `The receipt's purchase_at (${ctx.receipt.purchase_at}) is not a valid time.`);
   if (!(ctx.purchaseMs >= r.fromMs && ctx.purchaseMs <= r.toMs)) {
-    return no('OUTSIDE_PURCHASE_WINDOW', `Valid ${r.windowText}; the purchase is at ${ctx.receipt.purchase_at}.`);
+    return skipped(r, 'OUTSIDE_PURCHASE_WINDOW', `${r.says.outsideWindow}${ctx.receipt.purchase_at}.`);
   }
   if (r.repeatUsage >= 0 && ref.statistics.usage >= r.repeatUsage) {
-    return no('REPEAT_USAGE_EXHAUSTED', `Can be used in ${count(r.repeatUsage, 'purchase')}; already used in ${ref.statistics.usage}.`);
+    return skipped(r, 'REPEAT_USAGE_EXHAUSTED', `${r.says.repeatUsed}${ref.statistics.usage}.`);
   }
   if (r.hours !== undefined && r.hours.periods.length > 0) {
     const t = ctx.local(r.hours.timezone);
-    if (t === null) return no('UNKNOWN_TIMEZONE', `The time zone ${r.hours.timezone} of its discount hours is unknown.`);
-    if (!withinHours(r.hours.periods, t)) return no('OUTSIDE_DISCOUNT_HOURS', `Valid ${r.hoursText}; the purchase is at ${ctx.localText(r.hours.timezone)}.`);
+    if (t === null) return skipped(r, 'UNKNOWN_TIMEZONE', `The time zone ${r.hours.timezone} of its discount hours is unknown.`);
+    if (!withinHours(r.hours.periods, t)) return skipped(r, 'OUTSIDE_DISCOUNT_HOURS', `${r.says.outsideHours}${ctx.localText(r.hours.timezone)}.`);
   }
   if (r.currencies !== undefined) {
     const why = checkCurrency(r.currencies, ctx.currency);
-    if (why !== null) return no('CURRENCY_NOT_ALLOWED', why);
+    if (why !== null) return skipped(r, 'CURRENCY_NOT_ALLOWED', why);
   }
   if (r.hasStore) {
     const why = checkStore(r.rule, ctx.receipt);
-    if (why !== null) return no('STORE_NOT_MATCHED', why);
+    if (why !== null) return skipped(r, 'STORE_NOT_MATCHED', why);
   }
   if (r.hasCustomer) {
     const why = checkCustomer(r.rule, ctx.receipt);
-    if (why !== null) return no('CUSTOMER_NOT_MATCHED', why);
+    if (why !== null) return skipped(r, 'CUSTOMER_NOT_MATCHED', why);
   }
-  if (r.code !== undefined && !ctx.codes.has(r.code)) return no('DISCOUNT_CODE_MISSING', `Needs the discount code ${r.code}.`);
+  if (r.code !== undefined && !ctx.codes.has(r.code)) return skipped(r, 'DISCOUNT_CODE_MISSING', r.says.codeMissing);
   if (r.minGross !== undefined && ctx.gross < r.minGross) {
-    return no('GROSS_AMOUNT_NOT_MET', `Needs a receipt total of at least ${r.minGrossText}; the receipt has ${money(ctx.gross, ctx.currency)}.`);
+    return skipped(r, 'GROSS_AMOUNT_NOT_MET', `${r.says.grossNotMet}${money(ctx.gross, ctx.currency)}.`);
   }
   if (r.minNet !== undefined && ctx.netBefore < r.minNet) {
-    return no('NET_AMOUNT_NOT_MET', `Needs a receipt total after discounts of at least ${r.minNetText}; the receipt has ${money(ctx.netBefore, ctx.currency)}.`);
+    return skipped(r, 'NET_AMOUNT_NOT_MET', `${r.says.netNotMet}${money(ctx.netBefore, ctx.currency)}.`);
   }
   if (r.stamp !== undefined && ref.grant === 'no_customer') {
-    return no('STAMPS_NEED_CUSTOMER', 'A stamp card needs a known customer; this purchase has none.');
+    return skipped(r, 'STAMPS_NEED_CUSTOMER', 'A stamp card needs a known customer; this purchase has none.');
   }
-  if (r.stamp === undefined && r.rewardUsage === 0) return no('REWARD_USAGE_NONE', 'Its reward usage limit is 0.');
+  if (r.stamp === undefined && r.rewardUsage === 0) return skipped(r, 'REWARD_USAGE_NONE', 'Its reward usage limit is 0.');
   const isDebit = r.rewardType === 'discount_debit';
   const balance = isDebit ? (ref.statistics.debit_balance ?? Math.round(r.value)) : 0;
-  if (isDebit && balance <= 0) return no('DEBIT_BALANCE_EMPTY', 'Its balance is used up.');
+  if (isDebit && balance <= 0) return skipped(r, 'DEBIT_BALANCE_EMPTY', 'Its balance is used up.');
 
   // Lines the rule may count and reward (decision 1).
   const all = ctx.lines;
-  const mixLines: number[][] = r.mixes.length === 0 ? NO_MIXES : [];
-  for (const m of r.mixes) {
-    const list: number[] = [];
-    for (let i = 0; i < all.length; i++) {
-      const l = all[i];
-      if (l !== undefined && usableFor(r, l) && matchesAny(m.matchers, l)) list.push(l.ord);
-    }
-    mixLines.push(list);
-  }
+  const mixLines: number[][] = r.mixes.length === 0 ? NO_MIXES : r.mixes.map((m) => usableMatching(ctx, r, ctx.allOrds, m.matchers));
   let lines: readonly number[];
   let targets: readonly number[];
   if (r.items.length > 0) {
-    const own: number[] = [];
-    const list = hits ?? ctx.allOrds;
-    for (let i = 0; i < list.length; i++) {
-      const l = all[list[i] ?? 0];
-      if (l !== undefined && usableFor(r, l) && matchesAny(r.items, l)) own.push(l.ord);
-    }
-    lines = own;
+    lines = usableMatching(ctx, r, hits === null ? ctx.allOrds : typeof hits === 'number' ? [hits] : hits, r.items);
     targets = lines;
   } else if (r.mixes.length > 0) {
     lines = union(mixLines);
@@ -292,24 +313,19 @@ function staticCheck(ctx: CalcContext, r: CompiledRule, k: number, hits: readonl
     lines = ctx.eligibleOrds;
     targets = lines;
   } else {
-    const own: number[] = [];
-    for (let i = 0; i < all.length; i++) {
-      const l = all[i];
-      if (l !== undefined && usableFor(r, l)) own.push(l.ord);
-    }
-    lines = own;
+    lines = usableMatching(ctx, r, ctx.allOrds, null);
     targets = lines;
   }
   if (lines.length === 0) {
-    return no('NO_MATCHING_ITEMS', r.items.length === 0 && r.mixes.length === 0 ? 'No item on the receipt is eligible for discount.' : `No eligible item from ${r.itemsText} on the receipt.`);
+    return skipped(r, 'NO_MATCHING_ITEMS', r.says.noMatchingItems);
   }
   let units = 0;
   for (let i = 0; i < lines.length; i++) units += all[lines[i] ?? 0]?.units ?? 0;
   if (r.quantity > 0 && units < r.quantity) {
-    return no('ITEM_QUANTITY_NOT_MET', `Needs ${count(r.quantity, 'item')} from ${r.itemsText}; the cart has ${units}.`);
+    return skipped(r, 'ITEM_QUANTITY_NOT_MET', `${r.says.quantityNotMet}${units}.`);
   }
   for (let i = 0; i < mixLines.length; i++) {
-    if ((mixLines[i]?.length ?? 0) === 0) return no('MIXES_NOT_MET', `No eligible item for mix ${i + 1} on the receipt.`);
+    if ((mixLines[i]?.length ?? 0) === 0) return skipped(r, 'MIXES_NOT_MET', `No eligible item for mix ${i + 1} on the receipt.`);
   }
 
   let card = 0;
@@ -318,6 +334,20 @@ function staticCheck(ctx: CalcContext, r: CompiledRule, k: number, hits: readonl
     for (const ev of ref.stamps) if (r.stampExpireDays < 0 || Date.parse(ev.at) >= from) card += ev.stamp;
   }
   return { k, r, ref, discountType: ref.grant === 'customer' ? 'customer' : 'periodic', lines, targets, mixLines, card, balance };
+}
+
+// Scratch for `usableMatching`: lists are collected here and copied out at their exact size (a
+// rule usually keeps a few lines of a long receipt; growing arrays push by push leaves copies).
+const FOUND: number[] = [];
+
+/** The ords of `from` the rule can use (decision 1) that match one of `ms` (null: any). */
+function usableMatching(ctx: CalcContext, r: CompiledRule, from: readonly number[], ms: readonly Matcher[] | null): number[] {
+  let k = 0;
+  for (let i = 0; i < from.length; i++) {
+    const l = ctx.lines[from[i] ?? 0];
+    if (l !== undefined && usableFor(r, l) && (ms === null || matchesAny(ms, l))) FOUND[k++] = l.ord;
+  }
+  return FOUND.slice(0, k);
 }
 
 /** Can the rule count and discount this line at all (decision 1)? */
@@ -338,62 +368,80 @@ function union(lists: readonly (readonly number[])[]): number[] {
 interface Choice {
   readonly winner: ScenarioResult;
   /** Outcomes of rules outside the winning set (NOT_COMBINABLE, or why they would not apply anyway). */
-  readonly losers: ReadonlyMap<string, Outcome>;
+  readonly losers: readonly Outcome[];
   /** Stamps collected by losing stamp cards. */
-  readonly collected: ReadonlyMap<string, Outcome>;
+  readonly collected: readonly Outcome[];
 }
+
+const NO_OUTCOMES: readonly Outcome[] = [];
 
 /** Did rule `id` give a discount or bonus in this scenario? (Activation checks only: a scan.) */
 const applies = (res: ScenarioResult, id: string): boolean => res.outcomes.some((o) => o.kind === 'reward' && o.c.r.id === id);
 
+const byId = (a: Contender, b: Contender): number => (a.r.id < b.r.id ? -1 : a.r.id > b.r.id ? 1 : 0);
+const byRank = (a: Contender, b: Contender): number => a.r.rank - b.r.rank;
+
+/** "12.00 NOK", or "12.00 NOK and 3.00 NOK bonus": what a scenario gives, for NOT_COMBINABLE reasons. */
+function gives(ctx: CalcContext, res: ScenarioResult): string {
+  const discount = money(res.discount, ctx.currency);
+  return res.bonus > 0 ? `${discount} and ${money(res.bonus, ctx.currency)} bonus` : discount;
+}
+
+/** Decision 8: all combinable rules together, or one non-combinable rule alone. */
 function choose(ctx: CalcContext, enabled: readonly Contender[]): Choice {
   const comb = enabled.filter((c) => c.r.combinable);
-  const non = enabled.filter((c) => !c.r.combinable).sort((a, b) => (a.r.id < b.r.id ? -1 : a.r.id > b.r.id ? 1 : 0));
   const together = runScenario(ctx, comb);
-  if (non.length === 0) return { winner: together, losers: new Map(), collected: new Map() };
+  if (comb.length === enabled.length) return { winner: together, losers: NO_OUTCOMES, collected: NO_OUTCOMES };
 
-  let best: { res: ScenarioResult; solo: Contender | undefined } = { res: together, solo: undefined };
-  const solos = new Map<string, ScenarioResult>();
-  for (const x of non) {
-    const s = runScenario(ctx, [x]);
-    solos.set(x.r.id, s);
-    if (s.discount > best.res.discount || (s.discount === best.res.discount && s.bonus > best.res.bonus)) best = { res: s, solo: x };
+  const non = sortSmall(
+    enabled.filter((c) => !c.r.combinable),
+    byId,
+  );
+  const solos = non.map((x) => runScenario(ctx, [x]));
+  let best = together;
+  let solo: Contender | undefined;
+  for (let i = 0; i < non.length; i++) {
+    const s = solos[i];
+    if (s !== undefined && (s.discount > best.discount || (s.discount === best.discount && s.bonus > best.bonus))) {
+      best = s;
+      solo = non[i];
+    }
   }
 
-  const winnerIds = new Set((best.solo === undefined ? comb : [best.solo]).map((c) => c.r.id));
-  const gives = (res: ScenarioResult): string => {
-    const parts = [money(res.discount, ctx.currency)];
-    if (res.bonus > 0) parts.push(`${money(res.bonus, ctx.currency)} bonus`);
-    return parts.join(' and ');
-  };
-  const losers = new Map<string, Outcome>();
+  const bestGives = gives(ctx, best);
+  const losers: Outcome[] = [];
   const losing: Contender[] = [];
-  const inTogether = new Map<Contender, Outcome>();
-  if (best.solo !== undefined) for (const o of together.outcomes) inTogether.set(o.c, o);
-  for (const c of enabled) {
-    if (winnerIds.has(c.r.id)) continue;
+  const lose = (c: Contender, own: Outcome | undefined, ownRes: ScenarioResult): void => {
     losing.push(c);
-    const ownRes = c.r.combinable ? together : solos.get(c.r.id);
-    const own = c.r.combinable ? inTogether.get(c) : ownRes?.outcomes[0];
-    if (own === undefined || ownRes === undefined) continue;
+    if (own === undefined) return;
     if (own.kind === 'skip') {
-      losers.set(c.r.id, own);
-      continue;
+      losers.push(own);
+      return;
     }
     const reason =
-      best.solo === undefined
-        ? `Not combinable with other discounts; the discounts that combine give more (${gives(best.res)} against ${gives(ownRes)}).`
-        : `Discount ${best.solo.r.id} does not combine with other discounts and gives more (${gives(best.res)} against ${gives(ownRes)}).`;
-    losers.set(c.r.id, { ...own, kind: 'skip', code: 'NOT_COMBINABLE', reason, total: 0, allocs: EMPTY_ALLOCS, stamps: 0, rewards: 0, balanceAfter: undefined, base: 0 });
+      solo === undefined
+        ? `Not combinable with other discounts; the discounts that combine give more (${bestGives} against ${gives(ctx, ownRes)}).`
+        : `Discount ${solo.r.id} does not combine with other discounts and gives more (${bestGives} against ${gives(ctx, ownRes)}).`;
+    losers.push(skip(c, 'NOT_COMBINABLE', reason));
+  };
+  // Outcomes come in the order of the scenario's rules.
+  for (let i = 0; i < comb.length && solo !== undefined; i++) {
+    const c = comb[i];
+    if (c !== undefined) lose(c, together.outcomes[i], together);
+  }
+  for (let i = 0; i < non.length; i++) {
+    const c = non[i];
+    const s = solos[i];
+    if (c !== undefined && s !== undefined && c !== solo) lose(c, s.outcomes[0], s);
   }
   // A losing stamp card still collects stamps on the winner's lines.
-  const collected = new Map<string, Outcome>();
-  for (const c of losing.sort((a, b) => a.r.rank - b.r.rank)) {
+  const collected: Outcome[] = [];
+  for (const c of sortSmall(losing, byRank)) {
     if (c.r.stamp === undefined) continue;
-    const o = evaluate(ctx, best.res.state, c, 'collect');
-    if (o.kind === 'stamps') collected.set(c.r.id, o);
+    const o = evaluate(ctx, best.state, c, 'collect');
+    if (o.kind === 'stamps') collected.push(o);
   }
-  return { winner: best.res, losers, collected };
+  return { winner: best, losers, collected };
 }
 
 interface Resolution extends Choice {
@@ -401,18 +449,22 @@ interface Resolution extends Choice {
   readonly deactivated: ReadonlyMap<string, string>;
 }
 
+const NONE_DEACTIVATED: ReadonlyMap<string, string> = new Map();
+
+const resolution = (res: Choice, deactivated: ReadonlyMap<string, string>): Resolution => ({ winner: res.winner, losers: res.losers, collected: res.collected, deactivated });
+
+/** Decisions 6 and 8: activation limits, then the combination choice. */
 function resolve(ctx: CalcContext, contenders: readonly Contender[]): Resolution {
   const conditional = contenders.filter((c) => c.r.deactivatedBy.length > 0);
+  if (conditional.length === 0) return resolution(choose(ctx, contenders), NONE_DEACTIVATED);
   const deactivated = new Map<string, string>();
-  if (conditional.length > 0) {
-    const first = choose(
-      ctx,
-      contenders.filter((c) => c.r.deactivatedBy.length === 0),
-    );
-    for (const z of conditional) {
-      const by = z.r.deactivatedBy.find((id) => applies(first.winner, id));
-      if (by !== undefined) deactivated.set(z.r.id, by);
-    }
+  const first = choose(
+    ctx,
+    contenders.filter((c) => c.r.deactivatedBy.length === 0),
+  );
+  for (const z of conditional) {
+    const by = z.r.deactivatedBy.find((id) => applies(first.winner, id));
+    if (by !== undefined) deactivated.set(z.r.id, by);
   }
   for (;;) {
     const res = choose(
@@ -420,7 +472,7 @@ function resolve(ctx: CalcContext, contenders: readonly Contender[]): Resolution
       contenders.filter((c) => !deactivated.has(c.r.id)),
     );
     const triggered = conditional.filter((z) => !deactivated.has(z.r.id) && applies(res.winner, z.r.id) && z.r.deactivatedBy.some((id) => applies(res.winner, id)));
-    if (triggered.length === 0) return { ...res, deactivated };
+    if (triggered.length === 0) return resolution(res, deactivated);
     const ids = new Set(triggered.map((z) => z.r.id));
     let off = triggered.filter((z) => z.r.deactivatedBy.some((id) => applies(res.winner, id) && !ids.has(id)));
     if (off.length === 0) off = [...triggered].sort((a, b) => (a.r.id < b.r.id ? -1 : 1)).slice(0, 1);
@@ -445,7 +497,7 @@ export function calculate(prepared: PreparedRules, input: CalculationInput): Cal
   const contenders: Contender[] = [];
   looked.forEach((r, k) => {
     const c = staticCheck(ctx, r, k, hits.get(r) ?? null, input.refs.get(r.id));
-    if ('kind' in c) decided[k] = c;
+    if ('outcome' in c) decided[k] = c;
     else contenders.push(c);
   });
 
@@ -453,16 +505,17 @@ export function calculate(prepared: PreparedRules, input: CalculationInput): Cal
   for (const [id, by] of res.deactivated) {
     const name = prepared.compiled.byId.get(by)?.rule.name;
     const k = looked.findIndex((r) => r.id === id);
-    if (k >= 0) decided[k] = no('DEACTIVATED_BY_DISCOUNT', `Switched off because discount ${by}${name === undefined ? '' : ` (${name})`} applies to this purchase.`);
+    const rule = looked[k];
+    if (rule !== undefined) decided[k] = skipped(rule, 'DEACTIVATED_BY_DISCOUNT', `Switched off because discount ${by}${name === undefined ? '' : ` (${name})`} applies to this purchase.`);
   }
   for (const o of res.winner.outcomes) decided[o.c.k] = o;
-  res.losers.forEach((o) => (decided[o.c.k] = o));
-  res.collected.forEach((o) => (decided[o.c.k] = o));
+  for (const o of res.losers) decided[o.c.k] = o;
+  for (const o of res.collected) decided[o.c.k] = o;
 
   const given: Outcome[] = [];
   for (let k = 0; k < decided.length; k++) {
     const o = decided[k];
-    if (o !== undefined && 'c' in o && o.kind !== 'skip') given.push(o);
+    if (o !== undefined && !('outcome' in o) && o.kind !== 'skip') given.push(o);
   }
   return {
     receipt: buildReceipt(ctx, given),
@@ -471,12 +524,15 @@ export function calculate(prepared: PreparedRules, input: CalculationInput): Cal
 }
 
 function lineAmounts(ctx: CalcContext, allocs: Allocs): { line_id: number; amount: number }[] {
-  return allocs.ords.map((ord, i) => ({ line_id: ctx.lines[ord]?.line_id ?? 0, amount: allocs.amounts[i] ?? 0 }));
+  const { ords, amounts } = allocs;
+  const out = new Array<{ line_id: number; amount: number }>(ords.length);
+  for (let i = 0; i < ords.length; i++) out[i] = { line_id: lineAt(ctx, ords[i] ?? 0).line_id, amount: amounts[i] ?? 0 };
+  return out;
 }
 
 function traceEntry(ctx: CalcContext, r: CompiledRule, d: Decision | Outcome | undefined): TraceEntry {
   if (d === undefined) return { discount_id: r.id, name: r.rule.name, outcome: 'skipped', code: 'NOT_DECIDED', reason: 'Not decided.', base_amount: 0, amount: 0, lines: [] };
-  if (!('c' in d)) return { discount_id: r.id, name: r.rule.name, outcome: 'skipped', code: d.code, reason: d.reason, base_amount: 0, amount: 0, lines: [] };
+  if ('outcome' in d) return d;
   return {
     discount_id: r.id,
     name: r.rule.name,
@@ -491,47 +547,105 @@ function traceEntry(ctx: CalcContext, r: CompiledRule, d: Decision | Outcome | u
 
 // ---------------------------------------------------------------- output
 
-function buildReceipt(ctx: CalcContext, given: readonly Outcome[]): Receipt {
+/**
+ * The lines this calculation adds, per ord, after the line's kept ones (decision 12). Counted
+ * first, so each item's lists are allocated once at their final size: they are output, and
+ * growing them push by push (then concatenating) left as much garbage behind.
+ */
+interface NewLines {
+  readonly discount: (DiscountLine[] | undefined)[];
+  readonly bonus: (BonusLine[] | undefined)[];
+  /** Σ new discount per ord. */
+  readonly amount: number[];
+}
+
+/** A list with room for `added` lines after the kept ones (already copied in). */
+function startList<T>(kept: readonly T[] | undefined, added: number): T[] {
+  const out = new Array<T>((kept?.length ?? 0) + added);
+  if (kept !== undefined) {
+    for (let i = 0; i < kept.length; i++) {
+      const x = kept[i];
+      if (x !== undefined) out[i] = x;
+    }
+  }
+  return out;
+}
+
+function newLines(ctx: CalcContext, given: readonly Outcome[]): NewLines {
   const n = ctx.lines.length;
-  const newDiscounts: (DiscountLine[] | undefined)[] = new Array<DiscountLine[] | undefined>(n);
-  const newBonus: (BonusLine[] | undefined)[] = new Array<BonusLine[] | undefined>(n);
-  const addedDiscount = new Array<number>(n).fill(0);
+  // Lines still to place per ord; once a list exists, the index of its next free slot.
+  const dNext = new Array<number>(n).fill(0);
+  const bNext = new Array<number>(n).fill(0);
+  const amount = new Array<number>(n).fill(0);
+  for (let g = 0; g < given.length; g++) {
+    const o = given[g];
+    if (o === undefined || o.kind !== 'reward') continue;
+    const { ords, amounts } = o.allocs;
+    for (let i = 0; i < ords.length; i++) {
+      const ord = ords[i] ?? 0;
+      if (o.c.r.bonus) bNext[ord] = (bNext[ord] ?? 0) + 1;
+      else {
+        dNext[ord] = (dNext[ord] ?? 0) + 1;
+        amount[ord] = (amount[ord] ?? 0) + (amounts[i] ?? 0);
+      }
+    }
+  }
+  const discount = new Array<DiscountLine[] | undefined>(n);
+  const bonus = new Array<BonusLine[] | undefined>(n);
   for (let g = 0; g < given.length; g++) {
     const o = given[g];
     if (o === undefined || o.kind !== 'reward') continue;
     const r = o.c.r;
-    const { ords, amounts, pcts } = o.allocs;
+    const { ords, amounts } = o.allocs;
     for (let i = 0; i < ords.length; i++) {
       const ord = ords[i] ?? 0;
-      const amount = amounts[i] ?? 0;
-      const lineId = ctx.lines[ord]?.line_id ?? 0;
+      const line = lineAt(ctx, ord);
+      const a = amounts[i] ?? 0;
+      const pct = o.allocs.pctAt(i)?.value;
       if (r.bonus) {
-        const line = bonusLine(amount, pcts[i], o.c.discountType, r, lineId);
-        const list = newBonus[ord];
-        if (list === undefined) newBonus[ord] = [line];
-        else list.push(line);
+        let list = bonus[ord];
+        let at = bNext[ord] ?? 0;
+        if (list === undefined) {
+          list = bonus[ord] = startList(line.bonusLines, at);
+          at = line.bonusLines?.length ?? 0;
+        }
+        list[at] = bonusLine(a, pct, o.c.discountType, r, line.line_id);
+        bNext[ord] = at + 1;
       } else {
-        const line = discountLine(amount, pcts[i], o.c.discountType, r, lineId);
-        const list = newDiscounts[ord];
-        if (list === undefined) newDiscounts[ord] = [line];
-        else list.push(line);
-        addedDiscount[ord] = (addedDiscount[ord] ?? 0) + amount;
+        let list = discount[ord];
+        let at = dNext[ord] ?? 0;
+        if (list === undefined) {
+          list = discount[ord] = startList(line.discountLines, at);
+          at = line.discountLines?.length ?? 0;
+        }
+        list[at] = discountLine(a, pct, o.c.discountType, r, line.line_id);
+        dNext[ord] = at + 1;
       }
     }
   }
+  return { discount, bonus, amount };
+}
 
+function buildReceipt(ctx: CalcContext, given: readonly Outcome[]): Receipt {
+  const added = newLines(ctx, given);
   let gross = 0;
   let net = 0;
   let totalDiscount = 0;
   let changed = false;
-  const items = ctx.items.map((v): ReceiptItem => {
-    const ord = v.line?.ord;
-    const addD = ord === undefined ? undefined : newDiscounts[ord];
-    const addB = ord === undefined ? undefined : newBonus[ord];
-    const added = addD !== undefined || addB !== undefined;
-    if (!v.live) return v.stripped ? withLines(v.item, v.discountLines, v.bonusLines, false) : v.item;
-    changed ||= added;
-    const d = v.external + (ord === undefined ? 0 : (addedDiscount[ord] ?? 0));
+  const items = new Array<ReceiptItem>(ctx.items.length);
+  for (let k = 0; k < ctx.items.length; k++) {
+    const v = ctx.items[k];
+    if (v === undefined) continue;
+    if (!v.live) {
+      items[k] = v.stripped ? withLines(v.item, v.discountLines, v.bonusLines, false) : v.item;
+      continue;
+    }
+    const ord = v.ord;
+    const dl = ord < 0 ? undefined : added.discount[ord];
+    const bl = ord < 0 ? undefined : added.bonus[ord];
+    const isNew = dl !== undefined || bl !== undefined;
+    changed ||= isNew;
+    const d = v.external + (ord < 0 ? 0 : (added.amount[ord] ?? 0));
     const net_amount = v.gross - d;
     gross += v.gross;
     net += net_amount;
@@ -539,20 +653,23 @@ function buildReceipt(ctx: CalcContext, given: readonly Outcome[]): Receipt {
     // Object.assign + assignments, not `{...item, more}`: V8 takes a slow path for spreads with
     // extra properties (tens of times slower on a 50-line receipt).
     const out: ReceiptItem = Object.assign({}, v.item);
-    if (added || v.stripped) {
-      const dl = addD === undefined ? v.discountLines : v.discountLines === undefined || v.discountLines.length === 0 ? addD : v.discountLines.concat(addD);
-      const bl = addB === undefined ? v.bonusLines : v.bonusLines === undefined || v.bonusLines.length === 0 ? addB : v.bonusLines.concat(addB);
-      if (dl !== undefined) out.discount_lines = dl;
-      if (bl !== undefined) out.bonus_lines = bl;
-      out.is_changed = added;
+    if (isNew || v.stripped) {
+      const dls = dl ?? v.discountLines;
+      const bls = bl ?? v.bonusLines;
+      if (dls !== undefined) out.discount_lines = dls;
+      if (bls !== undefined) out.bonus_lines = bls;
+      out.is_changed = isNew;
     }
     out.net_amount = net_amount;
-    return out;
-  });
+    items[k] = out;
+  }
 
-  const discounts: DiscountRefs[] = given
-    .map((o) => discountEntry(ctx, o))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const discounts = new Array<DiscountRefs>(given.length);
+  for (let g = 0; g < given.length; g++) {
+    const o = given[g];
+    if (o !== undefined) discounts[g] = discountEntry(ctx, o);
+  }
+  sortSmall(discounts, (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   const receipt: Receipt = Object.assign({}, ctx.receipt);
   if (ctx.receipt.items !== undefined) receipt.items = items;
@@ -603,10 +720,11 @@ function discountEntry(ctx: CalcContext, o: Outcome): Discount & DiscountRefs {
   const usage = o.kind === 'reward' ? o.rewards : 0;
   const s = ref.statistics;
   const { ords, amounts } = o.allocs;
-  const items = ords.map((ord, i) => {
+  const items = new Array<{ line_id: number; amount: number; bonus: number }>(ords.length);
+  for (let i = 0; i < ords.length; i++) {
     const a = amounts[i] ?? 0;
-    return { line_id: ctx.lines[ord]?.line_id ?? 0, amount: r.bonus ? 0 : a, bonus: r.bonus ? a : 0 };
-  });
+    items[i] = { line_id: lineAt(ctx, ords[i] ?? 0).line_id, amount: r.bonus ? 0 : a, bonus: r.bonus ? a : 0 };
+  }
   const refs = [
     {
       id: ref.ref_id,
@@ -624,6 +742,9 @@ function discountEntry(ctx: CalcContext, o: Outcome): Discount & DiscountRefs {
       items,
     },
   ];
-  // Object.assign, not a spread with extra properties (see buildReceipt).
-  return Object.assign({}, r.template, { refs });
+  // The template already ends in `refs`: a spread copy of it keeps its shape and setting an
+  // existing key does not change it, while adding a key to a copy does (see buildReceipt).
+  const entry = { ...r.template };
+  entry.refs = refs;
+  return entry;
 }

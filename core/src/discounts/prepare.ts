@@ -11,11 +11,12 @@
  * - `alwaysByCode`: the other rules with a `discount_code`, by the trimmed, lower-cased code.
  * - `always`: everything else (receipt rules, `ANY_ITEM`, glob patterns, rules without items).
  */
-import type { Discount, RewardType } from '../contracts/discounts.ts';
+import type { Discount, DiscountRefs, RewardType } from '../contracts/discounts.ts';
 import { minorToDecimalString } from '../money-format.ts';
 import { toPercent, type Percent } from './allocate.ts';
 import { compileHours, DEFAULT_TIMEZONE, type CompiledHours } from './hours.ts';
 import { ANY_ITEM, compileMatcher, describeItems, type Matcher } from './match.ts';
+import { count } from './trace.ts';
 import type { PreparedRules } from './types.ts';
 
 export interface CompiledMix {
@@ -37,8 +38,11 @@ export type Eligibility = 'item_eligible_for_discount' | 'item_eligible_for_disc
 
 export interface CompiledRule {
   readonly rule: Discount;
-  /** A plain shallow copy of the rule, the starting point of its `discounts[]` entries. */
-  readonly template: Discount;
+  /**
+   * A plain shallow copy of the rule with `refs` added (a placeholder), the starting point of its
+   * `discounts[]` entries.
+   */
+  readonly template: Discount & DiscountRefs;
   readonly id: string;
   /** Position in the evaluation order (tier, then id). */
   readonly rank: number;
@@ -78,12 +82,30 @@ export interface CompiledRule {
   readonly description: string | undefined;
   /** "group drinks", for trace sentences. */
   readonly itemsText: string;
-  /** "tue 08:00–20:00, wed 22:00–02:00 (Europe/Oslo)". */
-  readonly hoursText: string;
-  /** "from 2026-01-01T00:00:00Z to 2030-12-31T23:59:59Z". */
-  readonly windowText: string;
-  readonly minGrossText: string;
-  readonly minNetText: string;
+  /** The fixed parts of this rule's trace sentences (see `ruleTexts`). */
+  readonly says: RuleTexts;
+}
+
+/**
+ * Trace sentences a rule is skipped with, as far as they depend on the rule alone: built once
+ * here, so a calculation only appends what it measured (most rules a cart meets are skipped).
+ */
+export interface RuleTexts {
+  /** "Valid from 2026-01-01T00:00:00Z to 2030-12-31T23:59:59Z; the purchase is at ". */
+  readonly outsideWindow: string;
+  /** "Valid tue 08:00–20:00, wed 22:00–02:00 (Europe/Oslo); the purchase is at ". */
+  readonly outsideHours: string;
+  /** "Can be used in 3 purchases; already used in ". */
+  readonly repeatUsed: string;
+  /** "Needs the discount code save10." */
+  readonly codeMissing: string;
+  /** "Needs a receipt total of at least 100.00; the receipt has ". */
+  readonly grossNotMet: string;
+  readonly netNotMet: string;
+  /** "No eligible item from group drinks on the receipt." */
+  readonly noMatchingItems: string;
+  /** "Needs 3 items from group drinks; the cart has ". */
+  readonly quantityNotMet: string;
 }
 
 export interface CompiledRules {
@@ -94,9 +116,26 @@ export interface CompiledRules {
   readonly always: readonly CompiledRule[];
   /** Every rule id given to prepareRules, including inactive and deleted ones (decision 12). */
   readonly known: ReadonlySet<string>;
+  /** Every usable rule's `discount_code` (normalized): the only codes a receipt is checked for. */
+  readonly codes: ReadonlySet<string>;
 }
 
-export const normalizeCode = (code: string): string => code.trim().toLowerCase();
+/** Could trimming or lower-casing change `s`? Only if it has white space, a capital or non-ASCII. */
+function mayNeedNormalizing(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Anything but printable ASCII without space (0x21–0x7e), and A–Z (0x41–0x5a).
+    if (c < 0x21 || c > 0x7e || (c >= 0x41 && c <= 0x5a)) return true;
+  }
+  return false;
+}
+
+/**
+ * Trimmed and lower-cased. Item ids are normalized on every calculation and almost never change,
+ * so those are returned as they are (a character scan, no regex: it allocates) instead of as a
+ * fresh copy.
+ */
+export const normalizeCode = (code: string): string => (mayNeedNormalizing(code) ? code.trim().toLowerCase() : code);
 
 const tierOf = (d: Discount): Tier => (d.reward.effect === 'bonus' ? 3 : d.reward.type === 'discount_debit' ? 2 : d.type === 'item' ? 0 : 1);
 
@@ -114,9 +153,10 @@ function compileRule(d: Discount, rank: number): CompiledRule {
   const currencies = req.currencies;
   const first = currencies?.[0];
   const hours = lim?.discount_hours;
+  const itemsText = describeItems(items.length > 0 ? items : (req.item?.mixes ?? []).flatMap((m) => m.items));
   return {
     rule: d,
-    template: Object.assign({}, d),
+    template: Object.assign({}, d, { refs: [] }),
     id: d.id,
     rank,
     tier: tierOf(d),
@@ -155,11 +195,27 @@ function compileRule(d: Discount, rank: number): CompiledRule {
     stamp: req.stamp,
     quantity: req.item?.quantity ?? 0,
     description: d.receipt_text ?? d.name,
-    itemsText: describeItems(items.length > 0 ? items : (req.item?.mixes ?? []).flatMap((m) => m.items)),
-    hoursText: hours === undefined ? '' : `${hours.hours.map((h) => `${h.day} ${h.start}–${h.end}`).join(', ')} (${hours.timezone ?? DEFAULT_TIMEZONE})`,
-    windowText: `from ${req.purchase_from} to ${req.purchase_to}`,
-    minGrossText: req.gross_amount === undefined ? '' : minorToDecimalString(req.gross_amount, 2),
-    minNetText: req.net_amount === undefined ? '' : minorToDecimalString(req.net_amount, 2),
+    itemsText,
+    says: ruleTexts(d, itemsText, code),
+  };
+}
+
+function ruleTexts(d: Discount, itemsText: string, code: string | undefined): RuleTexts {
+  const req = d.requirement;
+  const hours = d.limitation?.discount_hours;
+  const hoursText = hours === undefined ? '' : `${hours.hours.map((h) => `${h.day} ${h.start}–${h.end}`).join(', ')} (${hours.timezone ?? DEFAULT_TIMEZONE})`;
+  const quantity = req.item?.quantity ?? 0;
+  const repeat = d.limitation?.discount_repeat_usage ?? -1;
+  const noItems = (req.item?.items ?? []).length === 0 && (req.item?.mixes ?? []).length === 0;
+  return {
+    outsideWindow: `Valid from ${req.purchase_from} to ${req.purchase_to}; the purchase is at `,
+    outsideHours: `Valid ${hoursText}; the purchase is at `,
+    repeatUsed: `Can be used in ${count(repeat, 'purchase')}; already used in `,
+    codeMissing: `Needs the discount code ${code ?? ''}.`,
+    grossNotMet: `Needs a receipt total of at least ${req.gross_amount === undefined ? '' : minorToDecimalString(req.gross_amount, 2)}; the receipt has `,
+    netNotMet: `Needs a receipt total after discounts of at least ${req.net_amount === undefined ? '' : minorToDecimalString(req.net_amount, 2)}; the receipt has `,
+    noMatchingItems: noItems ? 'No item on the receipt is eligible for discount.' : `No eligible item from ${itemsText} on the receipt.`,
+    quantityNotMet: `Needs ${count(quantity, 'item')} from ${itemsText}; the cart has `,
   };
 }
 
@@ -216,8 +272,10 @@ export function prepareRules(discounts: readonly Discount[]): PreparedRules {
   const byGroupId = new Map<string, CompiledRule[]>();
   const alwaysByCode = new Map<string, CompiledRule[]>();
   const always: CompiledRule[] = [];
+  const codes = new Set<string>();
   for (const r of compiled) {
     byId.set(r.id, r);
+    if (r.code !== undefined) codes.add(r.code);
     const keys = indexKeys(r);
     if (keys === null) {
       if (r.code === undefined) always.push(r);
@@ -229,6 +287,6 @@ export function prepareRules(discounts: readonly Discount[]): PreparedRules {
   return {
     size: compiled.length,
     rules: ordered,
-    compiled: { byId, byItemId, byGroupId, alwaysByCode, always, known },
+    compiled: { byId, byItemId, byGroupId, alwaysByCode, always, known, codes },
   };
 }

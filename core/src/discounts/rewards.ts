@@ -11,6 +11,7 @@
  *   hundreds of rule × line pairs per cart, mostly in scenarios it throws away.
  */
 import { allocate, allocateInto, percentOf, rangeSum, type Percent } from './allocate.ts';
+import { sortSmall } from './sort.ts';
 
 /** Units of one line with the same current price. */
 export interface Run {
@@ -29,17 +30,56 @@ export function sum(xs: readonly number[]): number {
   return s;
 }
 
-/** The lines (or some units of them) a reward works on, in ord order. Never changed once built. */
+/** Per-line values by ord, for picks that take whole lines. */
+export interface LineTable {
+  readonly units: readonly number[];
+  readonly gross: readonly number[];
+}
+
+/** `table[ords[i]]` for each i; the table itself when `ords` is every line (0 … n − 1). */
+function gather(table: readonly number[], ords: readonly number[]): readonly number[] {
+  if (ords.length === table.length) return table;
+  const out = new Array<number>(ords.length);
+  for (let i = 0; i < ords.length; i++) out[i] = table[ords[i] ?? 0] ?? 0;
+  return out;
+}
+
+/**
+ * The lines (or some units of them) a reward works on, in ord order. Read only while one rule is
+ * priced: picks may share their arrays with the context and the running state.
+ */
 export class Picks {
+  private nOf: readonly number[] | undefined;
+  private grossOf: readonly number[] | undefined;
+
   constructor(
     readonly ords: readonly number[],
-    /** Units taken. */
-    readonly n: readonly number[],
+    /** Units taken (undefined: whole lines, read from `table` when asked). */
+    n: readonly number[] | undefined,
     /** Current price of those units (≤ the line's remaining amount). */
     readonly cur: readonly number[],
-    /** Gross price of those units. */
-    readonly gross: readonly number[],
-  ) {}
+    /** Gross price of those units (undefined: whole lines, as `n`). */
+    gross: readonly number[] | undefined,
+    private readonly table?: LineTable,
+  ) {
+    this.nOf = n;
+    this.grossOf = gross;
+  }
+
+  /** Whole lines: units and gross are gathered only if the reward asks for them. */
+  static lines(ords: readonly number[], cur: readonly number[], table: LineTable): Picks {
+    return new Picks(ords, undefined, cur, undefined, table);
+  }
+
+  /** Units taken. */
+  get n(): readonly number[] {
+    return (this.nOf ??= gather(this.table?.units ?? [], this.ords));
+  }
+
+  /** Gross price of those units. */
+  get gross(): readonly number[] {
+    return (this.grossOf ??= gather(this.table?.gross ?? [], this.ords));
+  }
 
   get length(): number {
     return this.ords.length;
@@ -82,43 +122,82 @@ export class Picks {
   }
 }
 
-/** What a reward gives, per line, in ord order once `finish` ran. */
+const NONE: readonly number[] = Object.freeze([]);
+
+/**
+ * What a reward gives, per line, in ord order once `finish` ran. Arrays are created on the first
+ * push or handed over whole by `take`, and percentages are kept per line only once two lines
+ * differ: most rules the engine prices give nothing, or one percentage to every line.
+ */
 export class Allocs {
-  ords: number[] = [];
-  amounts: number[] = [];
-  pcts: (number | undefined)[] = [];
+  private ordList: number[] | undefined;
+  private amountList: number[] | undefined;
+  // The rule's `Percent`, not its number: the same percentage can arrive as a boxed double or as
+  // a small integer depending on which tier of V8 produced it, and a number field that sees the
+  // second kind late changes representation, throwing away the optimized code that reads it.
+  private pctList: (Percent | undefined)[] | undefined;
+  private pct: Percent | undefined;
   total = 0;
 
-  push(ord: number, amount: number, pct: number | undefined): void {
-    if (amount <= 0) return;
-    this.ords.push(ord);
-    this.amounts.push(amount);
-    this.pcts.push(pct);
-    this.total += amount;
+  get ords(): readonly number[] {
+    return this.ordList ?? NONE;
+  }
+
+  get amounts(): readonly number[] {
+    return this.amountList ?? NONE;
   }
 
   get length(): number {
-    return this.ords.length;
+    return this.ordList?.length ?? 0;
+  }
+
+  /** The `percentage` of the i-th line (discount_percent and discount_item_percent), if any. */
+  pctAt(i: number): Percent | undefined {
+    return this.pctList === undefined ? this.pct : this.pctList[i];
+  }
+
+  push(ord: number, amount: number, pct: Percent | undefined): void {
+    if (amount <= 0) return;
+    if (this.ordList === undefined || this.amountList === undefined) {
+      this.ordList = [];
+      this.amountList = [];
+      this.pct = pct;
+    }
+    if (this.pctList === undefined && pct !== this.pct) this.pctList = new Array<Percent | undefined>(this.ordList.length).fill(this.pct);
+    this.ordList.push(ord);
+    this.amountList.push(amount);
+    this.pctList?.push(pct);
+    this.total += amount;
+  }
+
+  /** Takes over whole arrays (ords ascending, amounts > 0) as the content of an empty result. */
+  take(ords: number[], amounts: number[], pct: Percent | undefined, total: number): void {
+    if (this.ordList !== undefined) throw new Error('bug: Allocs.take on a non-empty result');
+    this.ordList = ords;
+    this.amountList = amounts;
+    this.pct = pct;
+    this.total = total;
   }
 
   /** Sorts by ord (needed only when several value groups were pushed one after the other). */
   finish(): this {
+    const ords = this.ordList;
+    const amounts = this.amountList;
+    if (ords === undefined || amounts === undefined) return this;
     let sorted = true;
-    for (let i = 1; i < this.ords.length && sorted; i++) sorted = (this.ords[i - 1] ?? 0) < (this.ords[i] ?? 0);
+    for (let i = 1; i < ords.length && sorted; i++) sorted = (ords[i - 1] ?? 0) < (ords[i] ?? 0);
     if (sorted) return this;
-    const idx = this.ords.map((_, i) => i).sort((a, b) => (this.ords[a] ?? 0) - (this.ords[b] ?? 0));
-    this.ords = idx.map((i) => this.ords[i] ?? 0);
-    this.amounts = idx.map((i) => this.amounts[i] ?? 0);
-    this.pcts = idx.map((i) => this.pcts[i]);
+    const idx = ords.map((_, i) => i).sort((a, b) => (ords[a] ?? 0) - (ords[b] ?? 0));
+    this.ordList = idx.map((i) => ords[i] ?? 0);
+    this.amountList = idx.map((i) => amounts[i] ?? 0);
+    const pcts = this.pctList;
+    if (pcts !== undefined) this.pctList = idx.map((i) => pcts[i]);
     return this;
   }
 }
 
+// Shared by every outcome that gives nothing: frozen, so any attempt to add to it throws.
 export const EMPTY_ALLOCS: Allocs = new Allocs();
-// Shared by every outcome that gives nothing: any attempt to add to it throws.
-Object.freeze(EMPTY_ALLOCS.ords);
-Object.freeze(EMPTY_ALLOCS.amounts);
-Object.freeze(EMPTY_ALLOCS.pcts);
 Object.freeze(EMPTY_ALLOCS);
 
 /** A line's units as runs: the cheaper run first. */
@@ -147,7 +226,7 @@ export class Selection {
   }
 
   picks(line: (ord: number) => { readonly gross: number; readonly units: number }): Picks {
-    const ords = Array.from(this.n.keys()).sort((a, b) => a - b);
+    const ords = sortSmall(Array.from(this.n.keys()), (a, b) => a - b);
     const n = ords.map((o) => this.n.get(o) ?? 0);
     return new Picks(
       ords,
@@ -165,7 +244,7 @@ export class Selection {
 const SHARES: number[] = [];
 
 /** Splits `total` over the picks in proportion to `weights` (same order), ties to the smaller ord. */
-function split(out: Allocs, picks: Picks, total: number, weights: readonly number[], pct: number | undefined, capAtCur: boolean): void {
+function split(out: Allocs, picks: Picks, total: number, weights: readonly number[], pct: Percent | undefined, capAtCur: boolean): void {
   if (total <= 0) return;
   const shares = SHARES;
   allocateInto(total, weights, shares);
@@ -185,6 +264,7 @@ function split(out: Allocs, picks: Picks, total: number, weights: readonly numbe
     shares[i] = share;
     if (share > 0) count++;
   }
+  if (count === 0) return;
   const ords = new Array<number>(count);
   const amounts = new Array<number>(count);
   let k = 0;
@@ -197,10 +277,7 @@ function split(out: Allocs, picks: Picks, total: number, weights: readonly numbe
     sum += share;
     k++;
   }
-  out.ords = ords;
-  out.amounts = amounts;
-  out.pcts = new Array<number | undefined>(count).fill(pct);
-  out.total = sum;
+  out.take(ords, amounts, pct, sum);
 }
 
 /**
@@ -220,7 +297,7 @@ export function amountOff(out: Allocs, picks: Picks, value: number, applications
  */
 export function percentOff(out: Allocs, picks: Picks, percent: Percent, baseNet: boolean): void {
   const bases = baseNet ? picks.cur : picks.gross;
-  split(out, picks, percentOf(sum(bases), percent), bases, percent.value, true);
+  split(out, picks, percentOf(sum(bases), percent), bases, percent, true);
 }
 
 /** Up to `budget` consumed over the picks, in proportion to their current price. */

@@ -5,7 +5,7 @@
  * scenarios (decisions 6 and 8) and turns the winner into the receipt.
  */
 import type { EngineRef } from './types.ts';
-import type { CalcContext, Line } from './context.ts';
+import { lineAt, type CalcContext, type Line } from './context.ts';
 import { matchesAny } from './match.ts';
 import type { CompiledRule } from './prepare.ts';
 import {
@@ -26,6 +26,7 @@ import {
   type MixPool,
   type Run,
 } from './rewards.ts';
+import { sortSmall } from './sort.ts';
 import { count, money } from './trace.ts';
 
 /** A rule that passed every check that does not depend on other rules, with its ref. */
@@ -74,35 +75,60 @@ export class State {
   private cl: number[];
   private bcl: number[];
   private own = 0;
-  anyDiscount: boolean;
+  private anyDisc: boolean;
+  // The last applied outcome, written only when the state is next read: a scenario's last rule
+  // (every non-combinable rule priced alone) then never copies the line arrays at all.
+  private pending: Outcome | undefined;
 
   constructor(ctx: CalcContext) {
     this.rem = ctx.initial.remaining;
     this.disc = ctx.initial.discounted;
     this.cl = ctx.initial.zeros;
     this.bcl = ctx.initial.zeros;
-    this.anyDiscount = ctx.anyExternalDiscount;
+    this.anyDisc = ctx.anyExternalDiscount;
+  }
+
+  /** Some line has a discount line (kept or added). */
+  get anyDiscount(): boolean {
+    this.flush();
+    return this.anyDisc;
   }
 
   get remaining(): readonly number[] {
+    this.flush();
     return this.rem;
   }
 
   get discounted(): readonly number[] {
+    this.flush();
     return this.disc;
   }
 
   /** Item-rule claims per line, discount channel: 0 none, 1 item rule, 2 ANY_ITEM. */
   get claim(): readonly number[] {
+    this.flush();
     return this.cl;
   }
 
   /** The same for the bonus channel. */
   get bonusClaim(): readonly number[] {
+    this.flush();
     return this.bcl;
   }
 
   apply(o: Outcome): void {
+    this.flush();
+    this.pending = o;
+  }
+
+  private flush(): void {
+    const o = this.pending;
+    if (o === undefined) return;
+    this.pending = undefined;
+    this.write(o);
+  }
+
+  private write(o: Outcome): void {
     const { ords, amounts } = o.allocs;
     if (ords.length === 0) return;
     const r = o.c.r;
@@ -117,7 +143,7 @@ export class State {
         this.rem[ord] = (this.rem[ord] ?? 0) - (amounts[i] ?? 0);
         this.disc[ord] = 1;
       }
-      this.anyDiscount = true;
+      this.anyDisc = true;
     }
     if (r.isItemType) {
       const bit = r.bonus ? 4 : 2;
@@ -162,7 +188,7 @@ export function runScenario(ctx: CalcContext, set: readonly Contender[]): Scenar
   return { outcomes, discount, bonus, state };
 }
 
-const skip = (c: Contender, code: string, reason: string): Outcome => ({
+export const skip = (c: Contender, code: string, reason: string): Outcome => ({
   c,
   kind: 'skip',
   code,
@@ -181,12 +207,6 @@ function valueFor(r: CompiledRule, line: Line): CompiledRule | CompiledRule['val
   return r;
 }
 
-function lineAt(ctx: CalcContext, ord: number): Line {
-  const l = ctx.lines[ord];
-  if (l === undefined) throw new Error(`bug: no line at ${ord}`);
-  return l;
-}
-
 function unitsOf(ctx: CalcContext, ords: readonly number[]): number {
   let u = 0;
   for (let i = 0; i < ords.length; i++) u += ctx.lines[ords[i] ?? 0]?.units ?? 0;
@@ -199,23 +219,17 @@ function runsFor(ctx: CalcContext, state: State, ords: readonly number[], order:
     const o = ords[i] ?? 0;
     pushRuns(runs, o, state.remaining[o] ?? 0, lineAt(ctx, o).units);
   }
-  return runs.sort(order);
+  return sortSmall(runs, order);
 }
 
 /** Whole lines as picks. */
 function linePicks(ctx: CalcContext, state: State, ords: readonly number[]): Picks {
-  let fixed = ctx.lineCache.get(ords);
-  if (fixed === undefined) {
-    fixed = { units: ords.map((o) => ctx.lines[o]?.units ?? 0), gross: ords.map((o) => ctx.lines[o]?.gross ?? 0) };
-    ctx.lineCache.set(ords, fixed);
-  }
   const rem = state.remaining;
-  return new Picks(
-    ords,
-    fixed.units,
-    ords.map((o) => rem[o] ?? 0),
-    fixed.gross,
-  );
+  // Every line (receipt-wide rules): the running state's array itself, no copy.
+  if (ords.length === rem.length) return Picks.lines(ords, rem, ctx.table);
+  const cur = new Array<number>(ords.length);
+  for (let i = 0; i < ords.length; i++) cur[i] = rem[ords[i] ?? 0] ?? 0;
+  return Picks.lines(ords, cur, ctx.table);
 }
 
 /** Can the rule still use this line, given what earlier rules did (decisions 3 and 6)? */
@@ -226,10 +240,16 @@ function usableNow(r: CompiledRule, state: State, ord: number): boolean {
   return r.anyItem ? cl === 0 : cl !== 2;
 }
 
+// Scratch for `usableLines`, copied out at the exact size.
+const USABLE: number[] = [];
+
 function usableLines(r: CompiledRule, state: State, ords: readonly number[]): readonly number[] {
-  let all = true;
-  for (let i = 0; i < ords.length && all; i++) all = usableNow(r, state, ords[i] ?? 0);
-  return all ? ords : ords.filter((o) => usableNow(r, state, o));
+  let k = 0;
+  for (let i = 0; i < ords.length; i++) {
+    const o = ords[i] ?? 0;
+    if (usableNow(r, state, o)) USABLE[k++] = o;
+  }
+  return k === ords.length ? ords : USABLE.slice(0, k);
 }
 
 /** `percent` over the picks, per `reward.values` group when the rule has any. */
@@ -264,7 +284,7 @@ export function evaluate(ctx: CalcContext, state: State, c: Contender, mode: 're
     return skip(c, 'ITEMS_ALREADY_DISCOUNTED', `Nothing left to discount: ${why}`);
   }
   if (r.quantity > 0 && units < r.quantity) {
-    return skip(c, 'ITEM_QUANTITY_NOT_MET', `Needs ${count(r.quantity, 'item')} from ${r.itemsText}; the cart has ${units}.`);
+    return skip(c, 'ITEM_QUANTITY_NOT_MET', `${r.says.quantityNotMet}${units}.`);
   }
 
   const isMixReward = r.rewardType === 'discount_mix_new_price' && r.stamp === undefined;
@@ -373,7 +393,11 @@ interface RewardResult {
 
 function perOrd(per: ReadonlyMap<number, number>): Allocs {
   const out = new Allocs();
-  for (const ord of [...per.keys()].sort((a, b) => a - b)) out.push(ord, per.get(ord) ?? 0, undefined);
+  const ords = sortSmall(Array.from(per.keys()), (a, b) => a - b);
+  for (let i = 0; i < ords.length; i++) {
+    const ord = ords[i] ?? 0;
+    out.push(ord, per.get(ord) ?? 0, undefined);
+  }
   return out;
 }
 
