@@ -18,8 +18,9 @@ export interface SaleUploader {
 const RETRY_MS = 5_000;
 
 export function startSaleUploader(db: PosDatabase, endpoint: ApiEndpoint, onError: (message: string | null) => void): SaleUploader {
+  /** The drain in flight, and the one queued behind it (shared by every caller meanwhile). */
   let running: Promise<void> | null = null;
-  let again = false;
+  let queued: Promise<void> | null = null;
   let stopped = false;
 
   async function drain(): Promise<void> {
@@ -43,21 +44,23 @@ export function startSaleUploader(db: PosDatabase, endpoint: ApiEndpoint, onErro
     onError(lastError);
   }
 
+  // A call while a drain runs waits for a fresh one: that drain may have read the queue before
+  // the sale the caller cares about was added, or tried while the server was still away.
   const flush = (): Promise<void> => {
-    if (running !== null) {
-      again = true;
+    if (stopped) return Promise.resolve();
+    if (running === null) {
+      running = drain()
+        .catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)))
+        .finally(() => {
+          running = null;
+        });
       return running;
     }
-    running = drain()
-      .catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)))
-      .finally(() => {
-        running = null;
-        if (again && !stopped) {
-          again = false;
-          void flush();
-        }
-      });
-    return running;
+    queued ??= running.then(() => {
+      queued = null;
+      return flush();
+    });
+    return queued;
   };
   const sub = db.sales.find({ selector: { uploaded: false } }).$.subscribe((docs) => {
     if (docs.length > 0) void flush();
