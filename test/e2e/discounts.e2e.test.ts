@@ -40,7 +40,7 @@ describe.runIf(chromiumAvailable())('discounts at the till in Chromium', () => {
     // Money is formatted with no-break spaces: compare with plain ones.
     const discountLines = async () => (await page.getByTestId('discount-line').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
     for (let i = 0; i < 3; i += 1) await scan(page, '7041011050105'); // sparkling water 19.90, drinks 3 for 2
-    await expect.poll(discountLines).toEqual(['Drinks 3 for 2−19,90 kr']);
+    await expect.poll(discountLines, { timeout: 10_000 }).toEqual(['Drinks 3 for 2−19,90 kr']);
     await scan(page, '2000000000046'); // apples 34.90, fruit −10 %
     await scan(page, '7038010055720'); // gouda 89.90
     await scan(page, '7310050001456'); // coffee beans 99.90

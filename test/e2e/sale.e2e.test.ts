@@ -81,7 +81,8 @@ describe.runIf(chromiumAvailable())('selling at the till in Chromium', () => {
     const page = await browser.newPage();
     await setUpTill(page, server);
     await scan(page, '7038010009457');
-    await expect.poll(() => cartLines(page)).toHaveLength(1);
+    // Right after a reload the till may still be loading its product index: the scan waits, it is not lost.
+    await expect.poll(() => cartLines(page), { timeout: 10_000 }).toHaveLength(1);
     await page.getByRole('button', { name: /^Pay / }).click();
     await page.getByLabel('Gift card number').fill(card.token);
     await page.getByRole('button', { name: 'Pay with gift card' }).click();

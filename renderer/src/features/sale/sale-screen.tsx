@@ -2,15 +2,16 @@
  * The cashier's screen: scan or type barcodes, adjust lines, take split tenders, print the
  * receipt. Keyboard first (a scan or typed EAN + Enter always lands in the cart), touch friendly.
  */
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useMachine } from '@xstate/react';
-import { amountDue, changeDue, formatMoney, isKnownDiscountCode, prepareRules, rulesForDiscountCode, type Cart, type Currency, type PricedCart, type Tender } from '@pos/core';
+import { amountDue, changeDue, formatMoney, isKnownDiscountCode, prepareRules, rulesForDiscountCode, type Cart, type Currency, type CartLine, type PricedCart, type PricedLine, type Tender } from '@pos/core';
 import type { WalletClient } from '../../api/wallet-client.ts';
 import type { PosDatabase } from '../../db/database.ts';
 import { errorText } from '../../ui/error-text.ts';
 import { attachWedgeScanner } from '../scanner/use-wedge-scanner.ts';
 import { watchProductIndex, type ProductIndex } from './product-index.ts';
 import { tillCheckoutMachine, tillPricer } from './sale-actors.ts';
+import type { CheckoutEvent } from '../../machines/checkout.machine.ts';
 import { watchDiscountRules, type DiscountRuleIndex, type TillRules } from './discount-rules.ts';
 import { CouponForm, DiscountExplanation, LineDiscounts, OffersChecked } from './discount-view.tsx';
 
@@ -98,7 +99,7 @@ export function SaleScreen({ db, wallets, currency, store, active = true }: { db
             <button type="button" className="link" onClick={() => send({ type: 'message.dismiss' })} aria-label="Dismiss message">×</button>
           </p>
         )}
-        <CartLines cart={cart} priced={priced} editable={!paying} onExplain={setExplained} onQuantity={(lineId, quantity) => send({ type: 'line.quantity', lineId, quantity })} onVoid={(lineId) => send({ type: 'line.void', lineId })} />
+        <CartLines cart={cart} priced={priced} editable={!paying} onExplain={setExplained} send={send} />
         {explained === null ? null : <DiscountExplanation priced={priced} discountId={explained} currency={currency} onClose={() => setExplained(null)} />}
         {paying ? null : <CouponForm codes={codes} priced={priced} rulesFor={(code) => rulesForDiscountCode(currentRules().prepared, code)} onEnter={(code) => send({ type: 'coupon.enter', code })} onRemove={(code) => send({ type: 'coupon.remove', code })} />}
         <OffersChecked priced={priced} onExplain={setExplained} />
@@ -168,29 +169,52 @@ function ScanField({ onScan, focusKey }: { onScan: (code: string) => void; focus
   );
 }
 
-function CartLines({ cart, priced, editable, onExplain, onQuantity, onVoid }: {
-  cart: Cart; priced: PricedCart; editable: boolean; onExplain: (discountId: string) => void; onQuantity: (lineId: number, q: number) => void; onVoid: (lineId: number) => void;
+function CartLines({ cart, priced, editable, onExplain, send }: {
+  cart: Cart; priced: PricedCart; editable: boolean; onExplain: (discountId: string) => void; send: (e: CheckoutEvent) => void;
 }) {
   const pricedLines = new Map(priced.lines.map((p) => [p.line_id, p]));
   const live = cart.lines.filter((l) => !l.voided);
   if (live.length === 0) return <p className="empty">Scan an item to start a sale.</p>;
   return (
     <ol className="lines" aria-label="Cart lines">
-      {live.map((l) => (
-        <li key={l.line_id} className="line" data-testid="cart-line">
-          <span className="desc">{l.description}</span>
-          <span className="qty">
-            {editable ? <button type="button" aria-label={`One less ${l.description}`} disabled={l.quantity <= 1} onClick={() => onQuantity(l.line_id, l.quantity - 1)}>−</button> : null}
-            <span data-testid="line-quantity">{l.quantity}</span>
-            {editable ? <button type="button" aria-label={`One more ${l.description}`} onClick={() => onQuantity(l.line_id, l.quantity + 1)}>+</button> : null}
-          </span>
-          <span className="amount">{formatMoney(l.unit_gross_price * l.quantity, cart.currency)}</span>
-          {editable ? <button type="button" className="void" aria-label={`Remove ${l.description}`} onClick={() => onVoid(l.line_id)}>Remove</button> : <span />}
-          <LineDiscounts line={pricedLines.get(l.line_id)} currency={cart.currency} onExplain={onExplain} />
-        </li>
-      ))}
+      {live.map((l) => <CartLineRow key={l.line_id} line={l} priced={pricedLines.get(l.line_id)} currency={cart.currency} editable={editable} onExplain={onExplain} send={send} />)}
     </ol>
   );
+}
+
+interface CartLineProps {
+  line: CartLine; priced: PricedLine | undefined; currency: Currency; editable: boolean; onExplain: (discountId: string) => void; send: (e: CheckoutEvent) => void;
+}
+
+/**
+ * One cart line. A scan changes one line, but every pricing makes new priced objects: compare
+ * what is shown, so a long cart repaints only the lines that changed (scan-to-paint budget).
+ */
+const CartLineRow = memo(function CartLineRow({ line: l, priced, currency, editable, onExplain, send }: CartLineProps) {
+  return (
+    <li className="line" data-testid="cart-line">
+      <span className="desc">{l.description}</span>
+      <span className="qty">
+        {editable ? <button type="button" aria-label={`One less ${l.description}`} disabled={l.quantity <= 1} onClick={() => send({ type: 'line.quantity', lineId: l.line_id, quantity: l.quantity - 1 })}>−</button> : null}
+        <span data-testid="line-quantity">{l.quantity}</span>
+        {editable ? <button type="button" aria-label={`One more ${l.description}`} onClick={() => send({ type: 'line.quantity', lineId: l.line_id, quantity: l.quantity + 1 })}>+</button> : null}
+      </span>
+      <span className="amount">{formatMoney(l.unit_gross_price * l.quantity, currency)}</span>
+      {editable ? <button type="button" className="void" aria-label={`Remove ${l.description}`} onClick={() => send({ type: 'line.void', lineId: l.line_id })}>Remove</button> : <span />}
+      <LineDiscounts line={priced} currency={currency} onExplain={onExplain} />
+    </li>
+  );
+}, (a, b) => a.line === b.line && a.currency === b.currency && a.editable === b.editable && a.onExplain === b.onExplain && a.send === b.send && samePricing(a.priced, b.priced));
+
+/** Same discount and bonus lines (what the row shows of its pricing). */
+function samePricing(a: PricedLine | undefined, b: PricedLine | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = <T extends { discount_id?: string | undefined; description?: string | undefined }>(x: readonly T[], y: readonly T[], amount: (t: T) => number): boolean =>
+    x.length === y.length && x.every((t, i) => {
+      const u = y[i];
+      return u !== undefined && amount(t) === amount(u) && t.discount_id === u.discount_id && t.description === u.description;
+    });
+  return same(a.discount_lines, b.discount_lines, (d) => d.amount) && same(a.bonus_lines, b.bonus_lines, (d) => d.bonus);
 }
 
 type PanelState = 'choosing' | 'needPin' | 'busy' | 'failed';
