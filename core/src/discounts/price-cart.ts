@@ -12,6 +12,7 @@
 import { lineGross, vatLines, type Cart, type CartTaxLine } from '../cart/cart.ts';
 import type { BonusLine, DiscountLine, Receipt, ReceiptItem } from '../contracts/discounts.ts';
 import { calculate } from './engine.ts';
+import { normalizeCode } from './prepare.ts';
 import type { EngineRef, PreparedRules, TraceEntry } from './types.ts';
 
 export interface ReceiptContext {
@@ -105,11 +106,13 @@ export function priceCart(cart: Cart, rules: PreparedRules, refs: ReadonlyMap<st
   return { receipt, trace, gross_amount, total_discount, net_amount: gross_amount - total_discount, total_bonus, no_of_items, lines, tax_lines: vatLines(vat) };
 }
 
-/** Ids of the active rules that ask for this coupon code (compared as the engine does: trimmed, case-insensitive). */
+/** Two coupon codes are the same code to the engine: trimmed, case-insensitive. */
+export const sameDiscountCode = (a: string, b: string): boolean => normalizeCode(a) === normalizeCode(b);
+
+/** Ids of the active rules that ask for this coupon code. */
 export function rulesForDiscountCode(rules: PreparedRules, code: string): string[] {
-  const wanted = code.trim().toLowerCase();
-  if (wanted === '') return [];
-  return rules.rules.filter((r) => r.requirement.discount_code?.trim().toLowerCase() === wanted).map((r) => r.id);
+  if (code.trim() === '') return [];
+  return rules.rules.filter((r) => r.requirement.discount_code !== undefined && sameDiscountCode(r.requirement.discount_code, code)).map((r) => r.id);
 }
 
 export const isKnownDiscountCode = (rules: PreparedRules, code: string): boolean => rulesForDiscountCode(rules, code).length > 0;

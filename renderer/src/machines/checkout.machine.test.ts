@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { cartTotals, priceCart, prepareRules, type CartProduct, type Discount, type EngineRef } from '@pos/core';
+import { cartTotals, isKnownDiscountCode, prepareRules, type CartProduct, type Discount, type EngineRef } from '@pos/core';
+import type { TillRules } from '../features/sale/discount-rules.ts';
+import { tillPricer } from '../features/sale/sale-actors.ts';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
 import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer } from './checkout.machine.ts';
 
@@ -30,13 +32,13 @@ const WINDOW = { purchase_from: '2026-01-01T00:00:00Z', purchase_to: '2027-01-01
 const BREAD_OFF = rule('bread-off', { requirement: { ...WINDOW, item: { items: [{ id: 'bread' }] } }, reward: { type: 'discount_amount', value: 1_000 } });
 const SAVE20 = rule('save20', { requirement: { ...WINDOW, discount_code: 'SAVE20', gross_amount: 5_000 }, reward: { type: 'discount_percent', value: 20 } });
 
-/** The till's pricer over fixed rules, all given to anonymous purchases; `rules.current` can be swapped. */
+/** The till's own pricer over fixed rules, all given to anonymous purchases; `rules.current` can be swapped. */
 function pricer(rules: { current: readonly Discount[] }): { price: Pricer; isCouponCode: (code: string) => boolean } {
-  const refsFor = (ds: readonly Discount[]) => new Map<string, readonly EngineRef[]>(ds.map((d) => [d.id, [{ ref_id: `ref-${d.id}`, grant: 'no_customer', statistics: { usage: 0, stamp: 0, amount: 0, bonus: 0 }, stamps: [] }]]));
-  return {
-    price: (cart, codes, saleId, at) => priceCart(cart, prepareRules(rules.current), refsFor(rules.current), { receipt_id: saleId, purchase_at: at.toISOString(), now: at.toISOString(), store: { id: 'store-1' }, discount_codes: codes }),
-    isCouponCode: (code) => rules.current.some((d) => d.requirement.discount_code?.toLowerCase() === code.trim().toLowerCase()),
-  };
+  const till = (): TillRules => ({
+    prepared: prepareRules(rules.current),
+    anonymousRefs: new Map<string, readonly EngineRef[]>(rules.current.map((d) => [d.id, [{ ref_id: `ref-${d.id}`, grant: 'no_customer', statistics: { usage: 0, stamp: 0, amount: 0, bonus: 0 }, stamps: [] }]])),
+  });
+  return { price: tillPricer(till, { id: 'store-1' }), isCouponCode: (code) => isKnownDiscountCode(till().prepared, code) };
 }
 
 /** Fakes that answer after a delay, so fake timers decide when each side effect finishes. */

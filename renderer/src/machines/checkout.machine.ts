@@ -30,6 +30,7 @@ import {
   type PricedCart,
   type Receipt,
   type Tender,
+  sameDiscountCode,
 } from '@pos/core';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
 
@@ -128,13 +129,12 @@ const priced = (c: Context, cart: Cart, codes: readonly string[] = c.codes): Pic
 });
 
 const due = (c: Context): number => amountDue(c.priced.net_amount, c.tenders);
-const sameCode = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** Adds a coupon code, or says why not. */
 function enterCode(c: Context, raw: string): Partial<Context> {
   const code = raw.trim();
   if (code === '') return {};
-  if (c.codes.some((x) => sameCode(x, code))) return { message: `Coupon ${code} is already on this sale.` };
+  if (c.codes.some((x) => sameDiscountCode(x, code))) return { message: `Coupon ${code} is already on this sale.` };
   if (!c.isCouponCode(code)) return { message: `Coupon ${code} is not valid in this store. The sale is unchanged.` };
   return { ...priced(c, c.cart, [...c.codes, code]), message: null };
 }
@@ -178,7 +178,7 @@ export const checkoutMachine = setup({
       return res.ok ? { ...priced(context, res.value), message: null } : {};
     }),
     enterCoupon: assign(({ context, event }) => (event.type === 'coupon.enter' ? enterCode(context, event.code) : {})),
-    removeCoupon: assign(({ context, event }) => (event.type === 'coupon.remove' ? { ...priced(context, context.cart, context.codes.filter((x) => !sameCode(x, event.code))), message: null } : {})),
+    removeCoupon: assign(({ context, event }) => (event.type === 'coupon.remove' ? { ...priced(context, context.cart, context.codes.filter((x) => !sameDiscountCode(x, event.code))), message: null } : {})),
     reprice: assign(({ context }) => priced(context, context.cart)),
     takeCash: assign(({ context, event }) => {
       if (event.type !== 'tender.cash') return {};
