@@ -55,6 +55,14 @@ export const GiftCardDocSchema = Doc.extend({
 });
 export type GiftCardDoc = z.infer<typeof GiftCardDocSchema>;
 
+const RefStatisticsSchema = z.object({
+  usage: z.number().int(),
+  stamp: z.number().int(),
+  amount: z.number().int(),
+  bonus: z.number().int(),
+  debit_balance: z.number().int().optional(),
+});
+
 /**
  * A discount rule as the till needs it to run the engine offline: the rule, and the refs every
  * purchase of a kind may use — `*` (any purchase with a customer) and `/` (anonymous purchases).
@@ -67,17 +75,60 @@ export const DiscountRuleDocSchema = Doc.extend({
     z.object({
       ref_id: z.string(),
       grant: z.enum(['any_customer', 'no_customer']),
-      statistics: z.object({
-        usage: z.number().int(),
-        stamp: z.number().int(),
-        amount: z.number().int(),
-        bonus: z.number().int(),
-        debit_balance: z.number().int().optional(),
-      }),
+      statistics: RefStatisticsSchema,
     }),
   ),
 });
 export type DiscountRuleDoc = z.infer<typeof DiscountRuleDocSchema>;
+
+/**
+ * A customer as the till needs it to identify a buyer offline: who they are and the tokens
+ * (membership card number, app QR value, phone …) that resolve to them. Document id = the
+ * server's primary key; `customer_id` is the client key receipts carry. A deleted customer is a
+ * tombstone with its personal data wiped.
+ */
+export const CustomerDocSchema = Doc.extend({
+  customer_id: z.string(),
+  type: z.string(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  email: z.string().optional(),
+  phone_number: z.string().optional(),
+  status: z.string().optional(),
+  marketing_consent: z
+    .object({
+      sms: z.object({ consent: z.boolean(), updated_at: z.string().optional() }).optional(),
+      email: z.object({ consent: z.boolean(), updated_at: z.string().optional() }).optional(),
+    })
+    .optional(),
+  tokens: z.array(z.object({ token_id: z.string().optional(), type: z.string(), value: z.string() })),
+});
+export type CustomerDoc = z.infer<typeof CustomerDocSchema>;
+
+/**
+ * One customer's loyalty as the till prices with it offline (document id = `customer_id`): the
+ * refs given to this customer personally, and this customer's own statistics and stamp card on
+ * every `*` ref they have used, plus the bonus balance (issue 5, core/src/loyalty/bonus.ts).
+ * Rules themselves come from `discount_rules`; a `*` ref the customer never used has no entry
+ * here and starts from zero.
+ */
+export const CustomerLoyaltyDocSchema = Doc.extend({
+  customer_id: z.string(),
+  refs: z.array(
+    z.object({
+      discount_id: z.string(),
+      ref_id: z.string(),
+      grant: z.enum(['customer', 'any_customer']),
+      /** When the ref was granted (for `limitation.dynamic_purchase_to_days`). */
+      granted_at: z.string(),
+      statistics: RefStatisticsSchema,
+      /** Stamps since the card was last rewarded, oldest first. */
+      stamps: z.array(z.object({ at: z.string(), stamp: z.number().int() })),
+    }),
+  ),
+  bonus: z.object({ earned: z.number().int(), spent: z.number().int(), balance: z.number().int() }),
+});
+export type CustomerLoyaltyDoc = z.infer<typeof CustomerLoyaltyDocSchema>;
 
 export const SYNC_COLLECTIONS = {
   products: ProductDocSchema,
@@ -85,9 +136,11 @@ export const SYNC_COLLECTIONS = {
   product_groups: ProductGroupDocSchema,
   gift_cards: GiftCardDocSchema,
   discount_rules: DiscountRuleDocSchema,
+  customers: CustomerDocSchema,
+  customer_loyalty: CustomerLoyaltyDocSchema,
 } as const;
 export type SyncCollectionName = keyof typeof SYNC_COLLECTIONS;
-export const SyncCollectionNameSchema = z.enum(['products', 'tax_groups', 'product_groups', 'gift_cards', 'discount_rules']);
+export const SyncCollectionNameSchema = z.enum(['products', 'tax_groups', 'product_groups', 'gift_cards', 'discount_rules', 'customers', 'customer_loyalty']);
 
 export const PullQuerySchema = z.object({
   txid: z.coerce.number().int().min(0).optional(),

@@ -8,6 +8,10 @@ import { migration as wallets } from './migrations/0002-wallets.ts';
 import { migration as products } from './migrations/0003-products.ts';
 import { migration as sync } from './migrations/0004-sync.ts';
 import { migration as discounts } from './migrations/0005-discounts.ts';
+import { migration as webhooks } from './migrations/0006-webhooks.ts';
+import { migration as customers } from './migrations/0007-customers.ts';
+import { migration as receipts } from './migrations/0008-receipts.ts';
+import { migration as loyalty } from './migrations/0009-loyalty.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_auth': auth,
@@ -15,6 +19,10 @@ const migrations: Record<string, Migration> = {
   '0003_products': products,
   '0004_sync': sync,
   '0005_discounts': discounts,
+  '0006_webhooks': webhooks,
+  '0007_customers': customers,
+  '0008_receipts': receipts,
+  '0009_loyalty': loyalty,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

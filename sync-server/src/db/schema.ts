@@ -1,5 +1,9 @@
-import type { Generated } from 'kysely';
 /** Kysely table types. Timestamps are ISO-8601 UTC strings on both SQLite and PostgreSQL. */
+import type { Generated } from 'kysely';
+import type { CustomersTables } from './tables/customers.ts';
+import type { LoyaltyTables } from './tables/loyalty.ts';
+import type { ReceiptsTables } from './tables/receipts.ts';
+import type { WebhooksTables } from './tables/webhooks.ts';
 
 export interface AccountsTable {
   account_id: string;
@@ -366,7 +370,7 @@ export interface AutomationRunsTable {
   created_at: string;
 }
 
-export interface Database {
+export interface Database extends WebhooksTables, CustomersTables, ReceiptsTables, LoyaltyTables {
   accounts: AccountsTable;
   api_clients: ApiClientsTable;
   signing_keys: SigningKeysTable;

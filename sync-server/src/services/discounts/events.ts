@@ -38,6 +38,9 @@ export interface EventBody {
 
 export type DiscountEvent = 'receipt_add' | 'token_add' | 'token_remove';
 
+/** Work to run once the caller's transaction has committed. */
+export type AfterCommit = () => void;
+
 /** The receipt's own key for usage: the server `id` when it has one, else the POS `receipt_id`. */
 function receiptRef(receipt: Receipt): string {
   const id = receipt['id'];
@@ -101,7 +104,45 @@ export function eventMethods(ctx: ServiceContext, ledger: Ledger, http: HttpActi
     return jobs;
   }
 
+  /** Records a receipt's usage and runs its automations inside the caller's transaction. */
+  async function receiptAddedIn(trx: Trx, actor: Actor, receipt: Receipt): Promise<HttpJob[]> {
+    const buyer = await resolveBuyer(repo, actor.accountId, receipt, trx);
+    await ledger.record(trx, actor, await planReceipt(trx, actor.accountId, receipt, buyer));
+    const payload = buyer === undefined || receipt.customer_id !== undefined ? receipt : { ...receipt, customer_id: buyer };
+    return runAutomationsIn(trx, actor, 'receipt_add', payload, buyer, `receipt_add:${receiptRef(receipt)}`);
+  }
+
+  /** Keeps the token → customer map and runs the token's automations inside the caller's transaction. */
+  async function tokenEventIn(trx: Trx, actor: Actor, event: 'token_add' | 'token_remove', token: EventToken, eventKey: string): Promise<HttpJob[]> {
+    const at = now().toISOString();
+    if (event === 'token_add' && token.type !== undefined && token.value !== undefined && token.customer_id !== undefined) {
+      await repo.upsertToken({
+        account_id: actor.accountId, token_type: token.type, token_value: token.value, token_id: token.token_id ?? null,
+        customer_id: token.customer_id, created_at: at, updated_at: at, removed_at: null,
+      }, trx);
+    } else if (event === 'token_remove') {
+      await repo.removeToken(actor.accountId, token, at, trx);
+    }
+    return runAutomationsIn(trx, actor, event, token, token.customer_id, `${event}:${eventKey}`);
+  }
+
+  /** Runs `jobs` once the caller's transaction has committed. */
+  const afterCommit = (jobs: readonly HttpJob[]): AfterCommit => () => http.fire(jobs);
+
   return {
+    /**
+     * For other services, inside their own transaction (receipts → usage, customers → tokens and
+     * automations). Each returns what to run after that transaction commits; never call it after
+     * a rollback.
+     */
+    inTransaction: {
+      receiptAdded: async (trx: Trx, actor: Actor, receipt: Receipt): Promise<AfterCommit> => afterCommit(await receiptAddedIn(trx, actor, receipt)),
+      tokenEvent: async (trx: Trx, actor: Actor, event: 'token_add' | 'token_remove', token: EventToken, eventKey: string): Promise<AfterCommit> =>
+        afterCommit(await tokenEventIn(trx, actor, event, token, eventKey)),
+      automations: async (trx: Trx, actor: Actor, event: AutomationEvent, payload: unknown, customerId: string | undefined, eventKey: string): Promise<AfterCommit> =>
+        afterCommit(await runAutomationsIn(trx, actor, event, payload, customerId, eventKey)),
+    },
+
     async handleEvent(actor: Actor, event: DiscountEvent, deliveryId: string | undefined, body: EventBody): Promise<void> {
       const receipt = body.receipt;
       const token = body.token;
@@ -116,23 +157,9 @@ export function eventMethods(ctx: ServiceContext, ledger: Ledger, http: HttpActi
       const jobs = await repo.transaction(async (trx): Promise<HttpJob[]> => {
         const at = now().toISOString();
         if (deliveryId !== undefined && !(await repo.recordDelivery(actor.accountId, deliveryId, event, at, trx))) return [];
-        if (event === 'receipt_add' && receipt !== undefined) {
-          const buyer = await resolveBuyer(repo, actor.accountId, receipt, trx);
-          await ledger.record(trx, actor, await planReceipt(trx, actor.accountId, receipt, buyer));
-          const payload = buyer === undefined || receipt.customer_id !== undefined ? receipt : { ...receipt, customer_id: buyer };
-          return runAutomationsIn(trx, actor, 'receipt_add', payload, buyer, `receipt_add:${receiptRef(receipt)}`);
-        }
-        if (token === undefined) return [];
-        if (event === 'token_add' && token.type !== undefined && token.value !== undefined && token.customer_id !== undefined) {
-          await repo.upsertToken({
-            account_id: actor.accountId, token_type: token.type, token_value: token.value, token_id: token.token_id ?? null,
-            customer_id: token.customer_id, created_at: at, updated_at: at, removed_at: null,
-          }, trx);
-        } else if (event === 'token_remove') {
-          await repo.removeToken(actor.accountId, token, at, trx);
-        }
-        const key = deliveryId ?? `${event}:${token.token_id ?? `${token.type ?? ''}:${token.value ?? ''}`}`;
-        return runAutomationsIn(trx, actor, event, token, token.customer_id, `${event}:${key}`);
+        if (event === 'receipt_add' && receipt !== undefined) return receiptAddedIn(trx, actor, receipt);
+        if (token === undefined || event === 'receipt_add') return [];
+        return tokenEventIn(trx, actor, event, token, deliveryId ?? `${token.token_id ?? `${token.type ?? ''}:${token.value ?? ''}`}`);
       });
       http.fire(jobs);
     },
