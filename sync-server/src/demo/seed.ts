@@ -16,8 +16,8 @@ import { DEMO_RULES } from './discounts.ts';
 export const DEMO_ACCOUNT = 'T12345678';
 // The demo till may also issue gift cards (write:wallets), behind its manager code.
 // It reads the discount rules and reports each sale's discounts (write:discounts:/events).
-export const TILL_SCOPES = ['read:products', 'write:wallets:/transactions', 'write:wallets:/info', 'read:wallets', 'write:wallets', 'read:discounts', 'write:discounts:/events'];
-const ADMIN_SCOPES = ['admin:wallets', 'admin:products', 'admin:discounts', 'admin:automations'];
+export const TILL_SCOPES = ['read:products', 'write:wallets:/transactions', 'write:wallets:/info', 'read:wallets', 'write:wallets', 'read:discounts', 'write:discounts:/events', 'read:customers', 'create:customers:/users', 'write:receipts'];
+const ADMIN_SCOPES = ['admin:wallets', 'admin:products', 'admin:discounts', 'admin:automations', 'admin:customers', 'admin:receipts', 'admin:hooks', 'admin:locations'];
 
 const ClientSchema = z.object({ client_id: z.string(), client_secret: z.string() });
 const CredentialsSchema = z.object({
