@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // The till's browser build, served by the sync server at `/`.
   const tillDir = join(process.cwd(), 'renderer', 'dist');
   await build({ configFile: join(process.cwd(), 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-  const server = await startServer({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TILL_DIR: tillDir });
+  const server = await startServer({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TILL_DIR: tillDir, NODE_ENV: process.env.NODE_ENV ?? 'development' });
   creds = await seedDemoData(server.url, credentialsFile, creds);
   const aid = creds.account_id;
   const till = creds.till;

@@ -9,8 +9,11 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   /** The till's browser build to serve at `/`; `npm start` sets it to renderer/dist. */
   TILL_DIR: z.string().min(1).optional(),
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Webhook retry schedule base and receiver timeout (ms); defaults 10 s and 60 s. */
+  HOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).optional(),
+  HOOK_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
 });
 
 export type ServerConfig = z.infer<typeof EnvSchema>;

@@ -8,7 +8,15 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const config = configFromEnv(env);
   const db = openDb(config.DATABASE_URL);
   const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
-  const { app } = await buildApp({ db, publicUrl, logger: { level: config.LOG_LEVEL }, tillDir: config.TILL_DIR });
+  const { app } = await buildApp({
+    db, publicUrl, logger: { level: config.LOG_LEVEL }, tillDir: config.TILL_DIR,
+    // Development mode lets webhooks reach a receiver on this machine; anything else requires public URLs.
+    allowLoopbackHooks: config.NODE_ENV === 'development',
+    hookDelivery: {
+      ...(config.HOOK_RETRY_BASE_MS === undefined ? {} : { retryBaseMs: config.HOOK_RETRY_BASE_MS }),
+      ...(config.HOOK_TIMEOUT_MS === undefined ? {} : { timeoutMs: config.HOOK_TIMEOUT_MS }),
+    },
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
   app.log.info(`sync server ready on ${publicUrl} (database ${db.describe})`);
   return {

@@ -40,6 +40,7 @@ import type { Database, WalletCardsTable, WalletTokensTable, WalletTransactionsT
 import { ApiError, badRequest, conflict, forbidden, notFound, tooManyRequests } from '../../errors.ts';
 import { timeOrderedId } from '../../db/ids.ts';
 import { checkTokenFormat, codeResponse, derivedCode, hashPin, hashToken, randomCode } from './codes.ts';
+import { enqueueEvents } from '../webhooks/outbox.ts';
 import type { TokenRef, WalletRepo } from './repo.ts';
 
 export interface Actor {
@@ -209,7 +210,10 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
     };
     await repo.insertTransaction(row, trx);
     if (input.tokenId !== null && input.singleUse) await repo.useToken(input.tokenId, row.id, row.created_at, trx);
-    return transactionView(row, card.card_id, row.type === 'pending_capture' ? row.amount : undefined);
+    const view = transactionView(row, card.card_id, row.type === 'pending_capture' ? row.amount : undefined);
+    // The webhook event commits (or rolls back) with the ledger entry it reports.
+    await enqueueEvents(trx, [{ accountId: card.account_id, event: 'wallet_transaction', payload: { transaction: view } }], row.created_at);
+    return view;
   }
 
   /**
@@ -339,6 +343,7 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
               funds_after: input.amount, drawdown_after: 0, created_at: iso, created_by: actor.clientId,
             };
             await repo.insertTransaction(head, trx);
+            await enqueueEvents(trx, [{ accountId, event: 'wallet_transaction', payload: { transaction: transactionView(head, card.card_id) } }], iso);
           }
           if (input.card_token !== undefined && tokenValue !== undefined) {
             const fmt = input.card_token.format;
