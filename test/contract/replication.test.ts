@@ -1,13 +1,14 @@
 /**
  * Replication contract: a till's RxDB replica in Node (memory storage) against the real sync
- * server over HTTP. It pulls everything, follows live changes through the stream, and catches up
- * after the server restarts.
+ * server over HTTP. It pulls everything, follows live changes through the till's one change
+ * stream (all collections on one connection), and catches up after the server restarts.
  */
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GiftCardDocSchema, ProductDocSchema } from '@pos/core';
 import { buildApp } from '../../sync-server/src/app.ts';
 import { openPosDatabase, type PosDatabase } from '../../renderer/src/db/database.ts';
+import { openChangeStream } from '../../renderer/src/db/change-stream.ts';
 import { replicateFromServer, type SyncEndpoint } from '../../renderer/src/db/replication.ts';
 import { dbTargets } from '../support/databases.ts';
 import { PUBLIC_URL, startHarness, type Harness } from '../support/harness.ts';
@@ -53,8 +54,9 @@ describe.each(dbTargets())('replication on $name', (target) => {
   });
 
   it('pulls everything in pages, then follows creates, updates, deletes and card balances live', async () => {
-    const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, { batchSize: 10 });
-    const cards = replicateFromServer(replica.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint);
+    const stream = openChangeStream(endpoint, ['products', 'gift_cards']);
+    const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, stream.signals('products'), { batchSize: 10 });
+    const cards = replicateFromServer(replica.gift_cards, 'gift_cards', GiftCardDocSchema, endpoint, stream.signals('gift_cards'));
     await products.awaitInitialReplication();
     await cards.awaitInitialReplication();
     expect(await replica.products.count().exec()).toBe(45);
@@ -72,6 +74,7 @@ describe.each(dbTargets())('replication on $name', (target) => {
     await eventually('the new price', async () => (await replica.products.findOne({ selector: { product_id: 'p-001' } }).exec())?.unit_gross_price, (v) => v === 4242);
     await eventually('the deletion', () => replica.products.findOne({ selector: { product_id: 'p-002' } }).exec(), (d) => d === null);
     await eventually('the card balance', async () => (await replica.gift_cards.findOne({ selector: { card_id: 'gc-1' } }).exec())?.amount_available, (v) => v === 7_500);
+    stream.close();
     await products.cancel();
     await cards.cancel();
   });
@@ -96,11 +99,16 @@ describe.each(dbTargets())('replication on $name', (target) => {
   });
 
   it('catches up after the server restarts', async () => {
-    const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, { batchSize: 10 });
+    const stream = openChangeStream(endpoint, ['products'], { reconnectMaxMs: 1_000 });
+    const connected: boolean[] = [];
+    stream.connected$.subscribe((c) => connected.push(c));
+    const products = replicateFromServer(replica.products, 'products', ProductDocSchema, endpoint, stream.signals('products'), { batchSize: 10 });
     await products.awaitInitialReplication();
+    await eventually('the stream to connect', () => Promise.resolve(connected.at(-1)), (c) => c === true);
     const port = Number(new URL(url).port);
     await h.app.close();
-    // While the server is down, nothing breaks on the till.
+    // While the server is down, the till knows it is offline and nothing breaks.
+    await eventually('the stream to report the drop', () => Promise.resolve(connected.at(-1)), (c) => c === false);
     expect(await replica.products.count().exec()).toBe(45);
     const second = await buildApp({ db: h.db, publicUrl: PUBLIC_URL, revocationRefreshMs: 0, syncPollMs: 50 });
     await second.app.listen({ port, host: '127.0.0.1' });
@@ -111,7 +119,9 @@ describe.each(dbTargets())('replication on $name', (target) => {
       });
       expect(res.statusCode).toBe(200);
       await eventually('the change made after the restart', async () => (await replica.products.findOne({ selector: { product_id: 'p-003' } }).exec())?.product_name, (v) => v === 'Renamed after restart', 20_000);
+      await eventually('the stream to reconnect', () => Promise.resolve(connected.at(-1)), (c) => c === true);
     } finally {
+      stream.close();
       await products.cancel();
       await second.app.close();
     }

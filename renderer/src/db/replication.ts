@@ -1,14 +1,15 @@
 /**
  * Keeps one local collection in step with the sync server (down only for now): RxDB pulls pages
- * after its checkpoint, and a change stream makes it pull again (`RESYNC`) whenever the server
- * says the collection changed and after every reconnect, so nothing missed while away is lost.
+ * after its checkpoint, and pulls again (`RESYNC`) whenever `resync$` emits. The till's one
+ * change stream (change-stream.ts) makes it emit whenever the server says the collection changed
+ * and after every reconnect, so nothing missed while away is lost; a replication opens no
+ * connection of its own besides its pulls.
  */
-import { Subject } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
 import { z } from 'zod';
 import { CheckpointSchema, type Checkpoint, type SyncCollectionName } from '@pos/core';
-import { readEvents } from './sse.ts';
 
 export interface SyncEndpoint {
   readonly serverUrl: string;
@@ -18,20 +19,17 @@ export interface SyncEndpoint {
   readonly fetch: typeof fetch;
 }
 
-const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 30_000;
-
 export function replicateFromServer<T extends { id: string }>(
   collection: RxCollection<T>,
   name: SyncCollectionName,
   /** The collection's document schema from core: the server's answers are checked, not trusted. */
   docSchema: z.ZodType<WithDeleted<T>>,
   endpoint: SyncEndpoint,
+  /** Pull again whenever this emits (`ChangeStream.signals(name)`). */
+  resync$: Observable<unknown>,
   opts: {
     batchSize?: number;
     onProgress?: (p: { pulled: number; remaining: number }) => void;
-    /** Told whenever the change stream connects or drops: the till's online indicator. */
-    onConnection?: (connected: boolean) => void;
   } = {},
 ): RxReplicationState<T, Checkpoint> {
   const PullResponse = z.object({ documents: z.array(docSchema), checkpoint: CheckpointSchema, remaining: z.number().int() });
@@ -42,28 +40,7 @@ export function replicateFromServer<T extends { id: string }>(
 
   const authorized = async (): Promise<RequestInit> => ({ headers: { authorization: `Bearer ${await endpoint.accessToken()}` }, signal: abort.signal });
 
-  // Listen until cancelled; every (re)connection starts with a RESYNC.
-  void (async () => {
-    let delay = RECONNECT_MIN_MS;
-    while (!abort.signal.aborted) {
-      try {
-        const res = await endpoint.fetch(`${base}/stream`, await authorized());
-        if (!res.ok || res.body === null) throw new Error(`stream answered HTTP ${res.status}`);
-        delay = RECONNECT_MIN_MS;
-        opts.onConnection?.(true);
-        stream$.next('RESYNC');
-        await readEvents(res.body, (e) => {
-          if (e.event === 'change') stream$.next('RESYNC');
-        });
-      } catch {
-        // Offline, server restarting or token being renewed: try again with backoff.
-      }
-      if (!abort.signal.aborted) opts.onConnection?.(false);
-      if (abort.signal.aborted) break;
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
-    }
-  })();
+  const resyncing = resync$.subscribe(() => stream$.next('RESYNC'));
 
   const state = replicateRxCollection<T, Checkpoint>({
     collection,
@@ -93,6 +70,7 @@ export function replicateFromServer<T extends { id: string }>(
   const stop = state.canceled$.subscribe((canceled: unknown) => {
     if (canceled !== true) return;
     abort.abort();
+    resyncing.unsubscribe();
     stream$.complete();
     stop.unsubscribe();
   });

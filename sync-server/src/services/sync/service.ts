@@ -10,7 +10,8 @@
  * - stream: a notifier polls the feed (every 250 ms by default) and tells the streams of an
  *   account and collection that something changed; the client answers with a pull (RxDB
  *   `RESYNC`). Polling the database rather than signalling in-process means writes by the admin
- *   CLI or by other server nodes reach every stream too.
+ *   CLI or by other server nodes reach every stream too. A stream may subscribe to several
+ *   collections (the till's one multiplexed stream, routes.ts).
  */
 import type { Checkpoint } from '@pos/core';
 import type { Change, SyncRepo } from './repo.ts';
@@ -113,7 +114,7 @@ export function createSyncService(repo: SyncRepo, collections: Readonly<Record<s
         timer.unref();
       }
       return () => {
-        set.delete(listener);
+        if (!set.delete(listener)) return;
         if (set.size === 0) listeners.delete(k);
         if (listeners.size === 0 && timer !== undefined) {
           clearInterval(timer);
