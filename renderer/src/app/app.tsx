@@ -5,8 +5,9 @@ import { InitialSyncScreen, SetupScreen } from '../features/setup/setup-screen.t
 import { StatusBar } from '../ui/status-bar.tsx';
 import { SaleScreen } from '../features/sale/sale-screen.tsx';
 import { walletAdminClient, walletClient, type WalletAdminClient, type WalletClient } from '../api/wallet-client.ts';
+import { customerClient, type CustomerClient } from '../api/customer-client.ts';
 import { ManagerScreen } from '../features/manager/manager-screen.tsx';
-import { capabilitiesOf, scopesOf, type Capabilities } from '../platform/token-scopes.ts';
+import { capabilitiesOf, NO_CAPABILITIES, scopesOf, type Capabilities } from '../platform/token-scopes.ts';
 import { startTillSession, type TillSession } from './till-session.ts';
 
 export interface AppProps {
@@ -29,7 +30,9 @@ export function App({ platform, openDatabase, defaultServerUrl }: AppProps) {
     let started: TillSession | null = null;
     void openDatabase().then((db) => {
       if (stopped) return;
-      started = startTillSession(db, { serverUrl: setup.serverUrl, accountId: setup.accountId, accessToken: async () => (await platform.accessToken()).accessToken, fetch: window.fetch.bind(window) }, () => Date.now());
+      // One store per account until store configuration replicates down (see Till below).
+      const store = { id: setup.accountId, terminal_id: setup.clientId };
+      started = startTillSession(db, { serverUrl: setup.serverUrl, accountId: setup.accountId, accessToken: async () => (await platform.accessToken()).accessToken, fetch: window.fetch.bind(window) }, () => Date.now(), store);
       setSession(started);
     });
     return () => {
@@ -44,21 +47,23 @@ export function App({ platform, openDatabase, defaultServerUrl }: AppProps) {
   );
   const wallets = useMemo(() => (endpoint === null ? null : walletClient(endpoint)), [endpoint]);
   const admin = useMemo(() => (endpoint === null ? null : walletAdminClient(endpoint)), [endpoint]);
+  const customers = useMemo(() => (endpoint === null ? null : customerClient(endpoint)), [endpoint]);
+  const store = useMemo(() => (setup === null || setup === undefined ? null : { id: setup.accountId, terminal_id: setup.clientId }), [setup]);
 
   if (setup === undefined) return null;
   if (setup === null) return <SetupScreen platform={platform} defaultServerUrl={defaultServerUrl} onReady={setSetup} />;
   if (session === null) return <InitialSyncScreen pulled={0} remaining={0} />;
-  if (wallets === null || admin === null) return null;
+  if (wallets === null || admin === null || customers === null || store === null) return null;
   // One store per account until store configuration replicates down; rules with a store requirement name it by account id.
-  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} store={{ id: setup.accountId, terminal_id: setup.clientId }} wallets={wallets} admin={admin} platform={platform} />;
+  return <Till session={session} terminal={`${setup.accountId} · ${setup.serverUrl}`} store={store} wallets={wallets} admin={admin} customers={customers} platform={platform} />;
 }
 
-function Till({ session, terminal, store, wallets, admin, platform }: {
-  session: TillSession; terminal: string; store: { readonly id: string; readonly terminal_id: string }; wallets: WalletClient; admin: WalletAdminClient; platform: PosPlatform;
+function Till({ session, terminal, store, wallets, admin, customers, platform }: {
+  session: TillSession; terminal: string; store: { readonly id: string; readonly terminal_id: string }; wallets: WalletClient; admin: WalletAdminClient; customers: CustomerClient; platform: PosPlatform;
 }) {
   const status = useSyncExternalStore(session.subscribe, session.getStatus);
   const [tab, setTab] = useState<'sale' | 'manager'>('sale');
-  const [capabilities, setCapabilities] = useState<Capabilities>({ issueGiftCards: false, takeGiftCards: false, readGiftCards: false });
+  const [capabilities, setCapabilities] = useState<Capabilities>(NO_CAPABILITIES);
   useEffect(() => {
     platform.accessToken().then((t) => setCapabilities(capabilitiesOf(scopesOf(t.accessToken))), () => undefined);
   }, [platform]);
@@ -82,7 +87,7 @@ function Till({ session, terminal, store, wallets, admin, platform }: {
         <ReplicaSummary session={session} />
       </header>
       {/* The sale stays mounted so a cart in progress survives a look at the manager screens. */}
-      <div hidden={tab !== 'sale'} className="screen-slot"><SaleScreen db={session.db} wallets={wallets} currency="NOK" store={store} active={tab === 'sale'} /></div>
+      <div hidden={tab !== 'sale'} className="screen-slot"><SaleScreen db={session.db} wallets={wallets} customers={customers} canEnrol={capabilities.enrolCustomers} currency="NOK" store={store} active={tab === 'sale'} /></div>
       {tab === 'manager' ? <ManagerScreen platform={platform} wallets={wallets} admin={admin} capabilities={capabilities} currency="NOK" newId={() => crypto.randomUUID()} /> : null}
       <StatusBar session={session} terminal={terminal} />
     </div>

@@ -1,7 +1,24 @@
-/** Opens the till's replica. The storage is injected: Dexie (IndexedDB) in the till, memory in tests. */
-import { createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
-import type { DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
-import { discountRuleSchema, giftCardSchema, productGroupSchema, productSchema, saleSchema, taxGroupSchema, type SaleDoc } from './schemas.ts';
+/**
+ * Opens the till's replica. The storage is injected: Dexie (IndexedDB) in the till, memory in tests.
+ * A collection whose schema changes gets a new version and a migration, so a till that already
+ * holds data (above all unsent sales) opens the new build without losing anything.
+ */
+import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import type { CustomerLoyaltyDoc, DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
+import {
+  customerLoyaltySchema,
+  customerSchema,
+  discountRuleSchema,
+  giftCardSchema,
+  productGroupSchema,
+  productSchema,
+  saleMigrations,
+  saleSchema,
+  taxGroupSchema,
+  type SaleDoc,
+  type StoredCustomerDoc,
+} from './schemas.ts';
 
 type Stored<T> = Omit<T, '_deleted'>;
 
@@ -11,10 +28,14 @@ export interface PosCollections {
   product_groups: RxCollection<Stored<ProductGroupDoc>>;
   gift_cards: RxCollection<Stored<GiftCardDoc>>;
   discount_rules: RxCollection<Stored<DiscountRuleDoc>>;
+  customers: RxCollection<StoredCustomerDoc>;
+  customer_loyalty: RxCollection<Stored<CustomerLoyaltyDoc>>;
   sales: RxCollection<SaleDoc>;
 }
 
 export type PosDatabase = RxDatabase<PosCollections>;
+
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 export async function openPosDatabase<I, O>(name: string, storage: RxStorage<I, O>): Promise<PosDatabase> {
   const db = await createRxDatabase<PosCollections>({ name, storage, multiInstance: false, eventReduce: true });
@@ -24,7 +45,9 @@ export async function openPosDatabase<I, O>(name: string, storage: RxStorage<I, 
     product_groups: { schema: productGroupSchema },
     gift_cards: { schema: giftCardSchema },
     discount_rules: { schema: discountRuleSchema },
-    sales: { schema: saleSchema },
+    customers: { schema: customerSchema },
+    customer_loyalty: { schema: customerLoyaltySchema },
+    sales: { schema: saleSchema, migrationStrategies: saleMigrations },
   });
   return db;
 }

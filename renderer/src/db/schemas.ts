@@ -4,7 +4,7 @@
  * about 13 open collections per process.
  */
 import type { RxJsonSchema } from 'rxdb';
-import type { DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
+import type { CustomerDoc, CustomerLoyaltyDoc, DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
 
 type Stored<T> = Omit<T, '_deleted'>;
 
@@ -63,6 +63,46 @@ export const discountRuleSchema: RxJsonSchema<Stored<DiscountRuleDoc>> = {
   required: ['id', 'updated_at', 'rule', 'refs'],
 };
 
+/**
+ * A customer as the till holds them: the server's document plus `phone_key`, its phone number in
+ * E.164 with the `+` ('' when it has none), added on arrival (`storedCustomer`). The phone search
+ * uses that index; Dexie indexes only required fields, and the server's `phone_number` is
+ * optional and may lack the `+`. Token values (card numbers, app QR values) live in arrays, which
+ * RxDB cannot index, so the till keeps a token → customer map in memory
+ * (features/customers/customer-index.ts).
+ */
+export type StoredCustomerDoc = Stored<CustomerDoc> & { phone_key: string };
+
+export function storedCustomer<T extends CustomerDoc>(doc: T): T & { phone_key: string } {
+  const phone = doc.phone_number?.trim() ?? '';
+  return { ...doc, phone_key: phone === '' || phone.startsWith('+') ? phone : `+${phone}` };
+}
+
+export const customerSchema: RxJsonSchema<StoredCustomerDoc> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id, updated_at: text, customer_id: key, type: text, first_name: text, last_name: text, email: text,
+    phone_number: text,
+    // E.164 is at most 16 characters; the index needs a bound, and a longer value is bad data anyway.
+    phone_key: { type: 'string', maxLength: 64 },
+    status: text, marketing_consent: { type: 'object' },
+    tokens: { type: 'array', items: { type: 'object', properties: { token_id: text, type: text, value: text }, required: ['type', 'value'] } },
+  },
+  required: ['id', 'updated_at', 'customer_id', 'type', 'tokens', 'phone_key'],
+  indexes: ['customer_id', 'phone_key'],
+};
+
+/** One customer's stamps, personal refs and bonus; document id = customer_id. */
+export const customerLoyaltySchema: RxJsonSchema<Stored<CustomerLoyaltyDoc>> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: { id, updated_at: text, customer_id: key, refs: { type: 'array', items: { type: 'object' } }, bonus: { type: 'object' } },
+  required: ['id', 'updated_at', 'customer_id', 'refs', 'bonus'],
+};
+
 /** A sale the till completed: kept until the server confirms it (the outbox). */
 export interface SaleDoc {
   id: string;
@@ -72,10 +112,16 @@ export interface SaleDoc {
   /** The cart and tenders as completed; the receipt sent to the server is built from these. */
   sale: Record<string, unknown>;
   uploaded: boolean;
+  /** Why the server refused this sale the last time it was sent (it stays pending, parked). */
+  upload_error?: string;
 }
 
+/**
+ * Version 1 added `upload_error`. A till that already holds sales migrates them unchanged (the
+ * field is optional), so an existing IndexedDB opens and its pending sales still upload.
+ */
 export const saleSchema: RxJsonSchema<SaleDoc> = {
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -85,7 +131,13 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
     gross_amount: integer,
     sale: { type: 'object' },
     uploaded: { type: 'boolean' },
+    upload_error: text,
   },
   required: ['id', 'completed_at', 'currency', 'gross_amount', 'sale', 'uploaded'],
   indexes: ['completed_at'],
+};
+
+/** Each key migrates a document from the version before it. */
+export const saleMigrations = {
+  1: (doc: SaleDoc): SaleDoc => doc,
 };

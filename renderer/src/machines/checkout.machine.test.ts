@@ -1,15 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { cartTotals, isKnownDiscountCode, prepareRules, type CartProduct, type Discount, type EngineRef } from '@pos/core';
-import type { TillRules } from '../features/sale/discount-rules.ts';
+import { cartTotals, isKnownDiscountCode, sameDiscountCode, type CartProduct, type CustomerLoyaltyDoc, type Discount } from '@pos/core';
+import { tillRules, type TillRules } from '../features/sale/discount-rules.ts';
 import { tillPricer } from '../features/sale/sale-actors.ts';
+import { loyaltyState } from '../features/customers/loyalty.ts';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
-import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer } from './checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer, type SaleCustomer } from './checkout.machine.ts';
 
 const products: Record<string, CartProduct> = {
   '7038010009457': { product_id: 'milk', product_name: 'Milk', unit_gross_price: 2490, currency: 'NOK', tax_percent: 15, group_ids: ['dairy'] },
   '7020097009261': { product_id: 'bread', product_name: 'Bread', unit_gross_price: 3990, currency: 'NOK', tax_percent: 15, group_ids: ['bakery'] },
   '7035620025037': { product_id: 'soap', product_name: 'Soap', unit_gross_price: 3290, currency: 'NOK', tax_percent: 25, group_ids: ['household'] },
+  '7000000000017': { product_id: 'coffee-cup', product_name: 'Coffee', unit_gross_price: 3500, currency: 'NOK', tax_percent: 15, group_ids: ['drinks'] },
+  // A product whose barcode is also printed on a membership card: the product wins.
+  'MEMBER-0042': { product_id: 'tote', product_name: 'Tote bag', unit_gross_price: 1000, currency: 'NOK', tax_percent: 25, group_ids: [] },
+};
+
+/** Membership cards and app codes on the till: token value → customer. */
+const tokens: Record<string, SaleCustomer> = {
+  'MEMBER-0001': { customer_id: 'kari', name: 'Kari Nordmann', token: { token_id: 'card-1', type: 'membership_card', value: 'MEMBER-0001' } },
+  'MEMBER-0042': { customer_id: 'ola', name: 'Ola Nordmann', token: { type: 'membership_card', value: 'MEMBER-0042' } },
 };
 
 class ApiError extends Error {
@@ -32,18 +42,36 @@ const WINDOW = { purchase_from: '2026-01-01T00:00:00Z', purchase_to: '2027-01-01
 const BREAD_OFF = rule('bread-off', { requirement: { ...WINDOW, item: { items: [{ id: 'bread' }] } }, reward: { type: 'discount_amount', value: 1_000 } });
 const SAVE20 = rule('save20', { requirement: { ...WINDOW, discount_code: 'SAVE20', gross_amount: 5_000 }, reward: { type: 'discount_percent', value: 20 } });
 
-/** The till's own pricer over fixed rules, all given to anonymous purchases; `rules.current` can be swapped. */
-function pricer(rules: { current: readonly Discount[] }): { price: Pricer; isCouponCode: (code: string) => boolean } {
-  const till = (): TillRules => ({
-    prepared: prepareRules(rules.current),
-    anonymousRefs: new Map<string, readonly EngineRef[]>(rules.current.map((d) => [d.id, [{ ref_id: `ref-${d.id}`, grant: 'no_customer', statistics: { usage: 0, stamp: 0, amount: 0, bonus: 0 }, stamps: [] }]])),
-  });
-  return { price: tillPricer(till, { id: 'store-1' }), isCouponCode: (code) => isKnownDiscountCode(till().prepared, code) };
+/** 10 % off for members only (given to `*`). */
+const MEMBER_10 = rule('member-10', { requirement: { ...WINDOW }, reward: { type: 'discount_percent', value: 10 } });
+/** The coffee card: with 9 stamps on the card the next coffee is free. */
+const COFFEE_CARD = rule('coffee-card', { requirement: { ...WINDOW, stamp: 9, item: { items: [{ id: 'coffee-cup' }] } }, reward: { type: 'discount_item_percent', value: 100 } });
+/** Spending bonus points with the code POINTS. */
+const POINTS = rule('points', { requirement: { ...WINDOW, discount_code: 'POINTS' }, reward: { type: 'discount_debit', value: 0 }, metadata: { 'pos:bonus_points': true } });
+const ZERO = { usage: 0, stamp: 0, amount: 0, bonus: 0 };
+
+/**
+ * The till's own pricer over fixed rules; `rules.current` can be swapped. Rules in `members` are
+ * given to `*` only, the rest to `/` and `*`. `loyalty` holds customers' documents as replicated.
+ */
+function pricer(rules: { current: readonly Discount[] }, members: readonly string[], loyalty: Map<string, Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'>>): { price: Pricer; isCouponCode: (code: string) => boolean; isPointsCode: (code: string) => boolean } {
+  const till = (): TillRules => tillRules(rules.current.map((d) => ({
+    rule: d,
+    refs: [
+      ...(members.includes(d.id) ? [] : [{ ref_id: `anon-${d.id}`, grant: 'no_customer', statistics: ZERO }]),
+      { ref_id: `any-${d.id}`, grant: 'any_customer', statistics: ZERO },
+    ],
+  })));
+  return {
+    price: tillPricer(till, { id: 'store-1' }, (id) => loyaltyState(loyalty.get(id) ?? null, [], till())),
+    isCouponCode: (code) => isKnownDiscountCode(till().prepared, code),
+    isPointsCode: (code) => sameDiscountCode(till().points?.code ?? '', code),
+  };
 }
 
 /** Fakes that answer after a delay, so fake timers decide when each side effect finishes. */
-function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; rules?: { current: readonly Discount[] } } = {}) {
-  const calls = { holds: [] as Array<{ amount: number; refId: string }>, captured: [] as GiftCardHold[][], released: [] as GiftCardHold[][], committed: [] as CompletedSale[] };
+function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; rules?: { current: readonly Discount[] }; members?: readonly string[]; loyalty?: Map<string, Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'>> } = {}) {
+  const calls = { holds: [] as Array<{ amount: number; refId: string }>, captured: [] as GiftCardHold[][], released: [] as GiftCardHold[][], committed: [] as CompletedSale[], customerLookups: [] as string[] };
   const later = <T>(value: () => T, ms = 20) => new Promise<T>((resolve, reject) => setTimeout(() => {
     try {
       resolve(value());
@@ -54,6 +82,10 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; ru
   const machine = checkoutMachine.provide({
     actors: {
       productLookup: fromPromise(({ input }: { input: { code: string } }) => later((): CartProduct | null => products[input.code] ?? null, 2)),
+      customerLookup: fromPromise(({ input }: { input: { code: string } }) => later((): SaleCustomer | null => {
+        calls.customerLookups.push(input.code);
+        return tokens[input.code] ?? null;
+      }, 2)),
       giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => later((): Card => {
         if (input.token !== 'GC-TOKEN') throw new ApiError('WALLET_TOKEN_NOT_FOUND', 'no card');
         if (input.pin === undefined) throw new ApiError('WALLET_PIN_REQUIRED', 'pin');
@@ -83,7 +115,7 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; ru
   const actor = createActor(machine, {
     input: {
       currency: 'NOK', newId: () => `sale-${++n}`, now: () => new Date('2026-11-24T10:00:00Z'), explain: (e) => (e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)),
-      ...pricer(opts.rules ?? { current: [] }),
+      ...pricer(opts.rules ?? { current: [] }, opts.members ?? [], opts.loyalty ?? new Map()),
     },
   }).start();
   return { actor, calls };
@@ -279,6 +311,99 @@ describe('checkout machine', () => {
       rules.current = [];
       actor.send({ type: 'rules.changed' });
       expect(actor.getSnapshot().context.priced.net_amount).toBe(2_990);
+    });
+  });
+  describe('with a customer', () => {
+    const cardWith = (stamps: number): Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'> => ({
+      refs: [{ discount_id: 'coffee-card', ref_id: 'any-coffee-card', grant: 'any_customer', granted_at: '2026-01-01T00:00:00Z', statistics: { ...ZERO, stamp: stamps }, stamps: stamps === 0 ? [] : [{ at: '2026-11-01T10:00:00Z', stamp: stamps }] }],
+      bonus: { earned: 0, spent: 0, balance: 0 },
+    });
+    const withBonus = (balance: number): Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'> => ({ refs: [], bonus: { earned: balance, spent: 0, balance } });
+
+    it('a scanned membership card identifies the customer and re-prices with the member rules; removing them takes the rules away', async () => {
+      const { actor } = fakes({ rules: { current: [MEMBER_10] }, members: ['member-10'] });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      await settle();
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(0);
+      actor.send({ type: 'scan.received', code: 'MEMBER-0001' });
+      await settle();
+      expect(actor.getSnapshot().context.customer).toEqual(tokens['MEMBER-0001']);
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(399);
+      expect(actor.getSnapshot().context.priced.receipt.customer_id).toBe('kari');
+      actor.send({ type: 'customer.remove' });
+      expect(actor.getSnapshot().context).toMatchObject({ customer: null, priced: { total_discount: 0 } });
+      expect(actor.getSnapshot().context.priced.receipt.customer_id).toBeUndefined();
+    });
+
+    it('a code that is a product and a token adds the product; one that is neither is unknown; a customer picked by phone is identified too', async () => {
+      const { actor, calls } = fakes();
+      actor.send({ type: 'scan.received', code: 'MEMBER-0042' });
+      actor.send({ type: 'scan.received', code: 'NOBODY-1' });
+      await settle();
+      const { context } = actor.getSnapshot();
+      expect(context.cart.lines.map((l) => l.product_id)).toEqual(['tote']);
+      expect(context.customer).toBeNull();
+      expect(context.message).toMatch(/Unknown barcode NOBODY-1/);
+      // Only the code that was no product was looked up among the customers.
+      expect(calls.customerLookups).toEqual(['NOBODY-1']);
+      actor.send({ type: 'customer.identify', customer: { customer_id: 'per', name: 'Per Hansen' } });
+      expect(actor.getSnapshot().context.customer).toEqual({ customer_id: 'per', name: 'Per Hansen' });
+    });
+
+    it('prices the coffee card with the customer\'s own stamps: free with 9 on the card, not with 3', async () => {
+      const loyalty = new Map([['kari', cardWith(9)], ['ola', cardWith(3)]]);
+      const { actor } = fakes({ rules: { current: [COFFEE_CARD] }, members: ['coffee-card'], loyalty });
+      actor.send({ type: 'scan.received', code: '7000000000017' });
+      await settle();
+      // Anonymous: a stamp card needs a customer.
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(0);
+      actor.send({ type: 'customer.identify', customer: { customer_id: 'ola', name: 'Ola' } });
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(0);
+      expect(actor.getSnapshot().context.priced.receipt.discounts).toEqual([expect.objectContaining({ id: 'coffee-card', refs: [expect.objectContaining({ stamp: 1, usage: 0 })] })]);
+      actor.send({ type: 'customer.identify', customer: { customer_id: 'kari', name: 'Kari' } });
+      expect(actor.getSnapshot().context.priced.total_discount).toBe(3_500);
+    });
+
+    it('"Use points" spends the balance up to the total; pressing again or removing the customer takes it off', async () => {
+      const loyalty = new Map([['kari', withBonus(4_720)], ['ola', withBonus(100_000)]]);
+      const { actor } = fakes({ rules: { current: [POINTS] }, members: ['points'], loyalty });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      actor.send({ type: 'scan.received', code: '7038010009457' });
+      await settle();
+      actor.send({ type: 'points.toggle', code: 'POINTS' });
+      expect(actor.getSnapshot().context.message).toMatch(/Identify the customer first/);
+      expect(actor.getSnapshot().context.codes).toEqual([]);
+      actor.send({ type: 'customer.identify', customer: { customer_id: 'kari', name: 'Kari' } });
+      actor.send({ type: 'points.toggle', code: 'POINTS' });
+      expect(actor.getSnapshot().context).toMatchObject({ codes: ['POINTS'], priced: { total_discount: 4_720, net_amount: 3_990 + 2_490 - 4_720 } });
+      actor.send({ type: 'points.toggle', code: 'POINTS' });
+      expect(actor.getSnapshot().context).toMatchObject({ codes: [], priced: { total_discount: 0 } });
+      // More points than the sale costs: the sale becomes free, the rest stays on the account.
+      actor.send({ type: 'customer.identify', customer: { customer_id: 'ola', name: 'Ola' } });
+      actor.send({ type: 'points.toggle', code: 'POINTS' });
+      expect(actor.getSnapshot().context.priced).toMatchObject({ total_discount: 3_990 + 2_490, net_amount: 0 });
+      actor.send({ type: 'customer.remove' });
+      expect(actor.getSnapshot().context).toMatchObject({ codes: [], customer: null, priced: { total_discount: 0 } });
+    });
+
+    it('once payment starts the customer is fixed; the completed sale carries the customer and their token', async () => {
+      const loyalty = new Map([['kari', withBonus(1_000)]]);
+      const { actor, calls } = fakes({ rules: { current: [MEMBER_10] }, members: ['member-10'], loyalty });
+      actor.send({ type: 'scan.received', code: '7020097009261' });
+      actor.send({ type: 'scan.received', code: 'MEMBER-0001' });
+      await settle();
+      actor.send({ type: 'pay' });
+      actor.send({ type: 'customer.remove' });
+      actor.send({ type: 'rules.changed' });
+      expect(actor.getSnapshot().context.customer?.customer_id).toBe('kari');
+      expect(actor.getSnapshot().context.priced.net_amount).toBe(3_990 - 399);
+      actor.send({ type: 'tender.external' });
+      await settle();
+      expect(actor.getSnapshot().matches('done')).toBe(true);
+      expect(calls.committed[0]).toMatchObject({ customer: tokens['MEMBER-0001'], receipt: { customer_id: 'kari' } });
+      // The next shopper starts anonymous.
+      actor.send({ type: 'sale.new' });
+      expect(actor.getSnapshot().context.customer).toBeNull();
     });
   });
 });

@@ -9,9 +9,16 @@
  * A sale is committed to the local store before the screen says done.
  *
  * Discounts: the cart is priced by the injected `price` (core's engine over the till's rules) after
- * every change — scan, quantity, void, coupon — and when the rules change while selling. Once
- * payment starts the price is fixed: tenders are taken against it, and the completed sale carries
- * that priced receipt (discount lines and `discounts[]`) so the server records the same usage.
+ * every change — scan, quantity, void, coupon, customer identified or removed — and when the rules
+ * or the customer's loyalty change while selling. Once payment starts the price is fixed: tenders
+ * are taken against it, and the completed sale carries that priced receipt (discount lines and
+ * `discounts[]`) so the server records the same usage.
+ *
+ * Customers: a scanned code is a product first; a code that is no product but a customer's token
+ * (membership card, app QR) identifies the buyer; only then is it tried as a coupon. A customer can
+ * also be picked by phone or enrolled at the counter (`customer.identify`). Identifying another
+ * customer replaces the first; removing one also drops the points code, which only means something
+ * for a customer. Points are spent by adding the points rule's code (`points.toggle`).
  */
 import { assign, fromPromise, setup } from 'xstate';
 import {
@@ -40,6 +47,15 @@ export interface GiftCardHold {
   readonly amount: number;
 }
 
+/** Who is buying, as the sale knows them. */
+export interface SaleCustomer {
+  readonly customer_id: string;
+  /** What the cashier sees: the name, or the customer id when there is none. */
+  readonly name: string;
+  /** The token the customer was identified by (card, app QR); absent when picked by phone or enrolled. */
+  readonly token?: { readonly token_id?: string | undefined; readonly type: string; readonly value: string } | undefined;
+}
+
 export interface CompletedSale {
   readonly sale_id: string;
   readonly cart: Cart;
@@ -48,10 +64,11 @@ export interface CompletedSale {
   /** The priced receipt as the shopper paid it, purchase_at = completion. */
   readonly receipt: Receipt;
   readonly priced: PricedCart;
+  readonly customer: SaleCustomer | null;
 }
 
-/** Prices a cart with the coupon codes entered so far (the discount engine over this till's rules). */
-export type Pricer = (cart: Cart, codes: readonly string[], saleId: string, at: Date) => PricedCart;
+/** Prices a cart with the coupon codes entered so far and the customer's loyalty (the discount engine over this till's rules). */
+export type Pricer = (cart: Cart, codes: readonly string[], saleId: string, at: Date, customer: SaleCustomer | null) => PricedCart;
 
 /** Turns a thrown error into the cashier's words; injected so the machine holds no UI strings for codes. */
 export type Explain = (error: unknown) => string;
@@ -65,6 +82,8 @@ export interface CheckoutInput {
   readonly price: Pricer;
   /** Whether some rule on this till asks for this coupon code. */
   readonly isCouponCode: (code: string) => boolean;
+  /** Whether this code spends the customer's bonus points (the points rule's code). */
+  readonly isPointsCode: (code: string) => boolean;
 }
 
 interface Context extends CheckoutInput {
@@ -73,6 +92,7 @@ interface Context extends CheckoutInput {
   /** Coupon codes entered or scanned for this sale, in entry order. */
   codes: string[];
   priced: PricedCart;
+  customer: SaleCustomer | null;
   tenders: Tender[];
   holds: GiftCardHold[];
   scanQueue: string[];
@@ -100,6 +120,9 @@ export type CheckoutEvent =
   | { type: 'scan.received'; code: string }
   | { type: 'coupon.enter'; code: string }
   | { type: 'coupon.remove'; code: string }
+  | { type: 'customer.identify'; customer: SaleCustomer }
+  | { type: 'customer.remove' }
+  | { type: 'points.toggle'; code: string }
   | { type: 'rules.changed' }
   | { type: 'line.quantity'; lineId: number; quantity: number }
   | { type: 'line.void'; lineId: number }
@@ -118,15 +141,30 @@ export type CheckoutEvent =
 const freshSale = (c: Pick<CheckoutInput, 'currency' | 'newId' | 'price' | 'now'>): Omit<Context, keyof CheckoutInput> => {
   const saleId = c.newId();
   const cart = emptyCart(c.currency);
-  return { saleId, cart, codes: [], priced: c.price(cart, [], saleId, c.now()), tenders: [], holds: [], scanQueue: [], message: null, giftCard: null, completed: null };
+  return { saleId, cart, codes: [], priced: c.price(cart, [], saleId, c.now(), null), customer: null, tenders: [], holds: [], scanQueue: [], message: null, giftCard: null, completed: null };
 };
 
-/** The cart and codes, priced now. */
-const priced = (c: Context, cart: Cart, codes: readonly string[] = c.codes): Pick<Context, 'cart' | 'codes' | 'priced'> => ({
+/** The cart, codes and customer, priced now. */
+const priced = (c: Context, cart: Cart, codes: readonly string[] = c.codes, customer: SaleCustomer | null = c.customer): Pick<Context, 'cart' | 'codes' | 'priced' | 'customer'> => ({
   cart,
   codes: [...codes],
-  priced: c.price(cart, codes, c.saleId, c.now()),
+  customer,
+  priced: c.price(cart, codes, c.saleId, c.now(), customer),
 });
+
+/** The buyer is now `customer` (or nobody): re-priced with their loyalty; the points code goes with the customer. */
+function withCustomer(c: Context, customer: SaleCustomer | null): Partial<Context> {
+  if (customer?.customer_id === c.customer?.customer_id && customer?.token?.value === c.customer?.token?.value) return { message: null };
+  const codes = customer === null ? c.codes.filter((x) => !c.isPointsCode(x)) : c.codes;
+  return { ...priced(c, c.cart, codes, customer), message: null };
+}
+
+/** Adds the points code, or takes it off again. */
+function togglePoints(c: Context, code: string): Partial<Context> {
+  if (c.customer === null) return { message: 'Identify the customer first: points belong to a customer.' };
+  const on = c.codes.some((x) => sameDiscountCode(x, code));
+  return { ...priced(c, c.cart, on ? c.codes.filter((x) => !sameDiscountCode(x, code)) : [...c.codes, code]), message: null };
+}
 
 const due = (c: Context): number => amountDue(c.priced.net_amount, c.tenders);
 
@@ -139,9 +177,15 @@ function enterCode(c: Context, raw: string): Partial<Context> {
   return { ...priced(c, c.cart, [...c.codes, code]), message: null };
 }
 
+/** A scanned code that is neither a product nor a customer: a printed coupon, or unknown. */
+function couponOrUnknown(c: Context, code: string): Partial<Context> {
+  if (c.isCouponCode(code)) return enterCode(c, code);
+  return { message: `Unknown barcode ${code}: it is not in this store's catalog. The cart is unchanged.` };
+}
+
 function completedSale(c: Context): CompletedSale {
   const completed_at = c.now().toISOString();
-  return { sale_id: c.saleId, cart: c.cart, tenders: c.tenders, completed_at, receipt: { ...c.priced.receipt, purchase_at: completed_at }, priced: c.priced };
+  return { sale_id: c.saleId, cart: c.cart, tenders: c.tenders, completed_at, receipt: { ...c.priced.receipt, purchase_at: completed_at }, priced: c.priced, customer: c.customer };
 }
 
 export const checkoutMachine = setup({
@@ -152,6 +196,7 @@ export const checkoutMachine = setup({
   },
   actors: {
     productLookup: fromPromise<CartProduct | null, { code: string }>(() => Promise.reject(new Error('productLookup not provided'))),
+    customerLookup: fromPromise<SaleCustomer | null, { code: string }>(() => Promise.reject(new Error('customerLookup not provided'))),
     giftCardInfo: fromPromise<Card, GiftCardInfoInput>(() => Promise.reject(new Error('giftCardInfo not provided'))),
     giftCardHold: fromPromise<Transaction, GiftCardHoldInput>(() => Promise.reject(new Error('giftCardHold not provided'))),
     captureHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('captureHolds not provided'))),
@@ -179,6 +224,9 @@ export const checkoutMachine = setup({
     }),
     enterCoupon: assign(({ context, event }) => (event.type === 'coupon.enter' ? enterCode(context, event.code) : {})),
     removeCoupon: assign(({ context, event }) => (event.type === 'coupon.remove' ? { ...priced(context, context.cart, context.codes.filter((x) => !sameDiscountCode(x, event.code))), message: null } : {})),
+    identifyCustomer: assign(({ context, event }) => (event.type === 'customer.identify' ? withCustomer(context, event.customer) : {})),
+    removeCustomer: assign(({ context }) => withCustomer(context, null)),
+    togglePoints: assign(({ context, event }) => (event.type === 'points.toggle' ? togglePoints(context, event.code) : {})),
     reprice: assign(({ context }) => priced(context, context.cart)),
     takeCash: assign(({ context, event }) => {
       if (event.type !== 'tender.cash') return {};
@@ -204,6 +252,7 @@ export const checkoutMachine = setup({
     explain: input.explain,
     price: input.price,
     isCouponCode: input.isCouponCode,
+    isPointsCode: input.isPointsCode,
     ...freshSale(input),
   }),
   initial: 'selling',
@@ -216,6 +265,9 @@ export const checkoutMachine = setup({
         'line.void': { actions: 'voidLine' },
         'coupon.enter': { actions: 'enterCoupon' },
         'coupon.remove': { actions: 'removeCoupon' },
+        'customer.identify': { actions: 'identifyCustomer' },
+        'customer.remove': { actions: 'removeCustomer' },
+        'points.toggle': { actions: 'togglePoints' },
         'rules.changed': { actions: 'reprice' },
         pay: { guard: 'hasLines', target: 'paying' },
         'sale.cancel': { target: 'selling', reenter: true, actions: 'newSale' },
@@ -227,21 +279,45 @@ export const checkoutMachine = setup({
           invoke: {
             src: 'productLookup',
             input: ({ context }) => ({ code: context.scanQueue[0] ?? '' }),
+            onDone: [
+              // A code that is no product may be a customer's card or a printed coupon.
+              { guard: ({ event }) => event.output === null, target: 'lookingUpCustomer' },
+              {
+                target: 'ready',
+                actions: assign(({ context, event }) => {
+                  const [code = '', ...rest] = context.scanQueue;
+                  if (event.output === null) return { scanQueue: rest };
+                  const res = addProduct(context.cart, event.output);
+                  if (res.ok) return { scanQueue: rest, ...priced(context, res.value), message: null };
+                  return { scanQueue: rest, message: res.error.code === 'CART_NO_PRICE' ? `${event.output.product_name ?? code} has no price: ask a manager.` : `${event.output.product_name ?? code} cannot be sold here: ${res.error.message}` };
+                }),
+              },
+            ],
+            onError: {
+              target: 'ready',
+              actions: assign(({ context }) => ({ scanQueue: context.scanQueue.slice(1), message: 'The product list on this till could not be read. Scan again.' })),
+            },
+          },
+        },
+        lookingUpCustomer: {
+          invoke: {
+            src: 'customerLookup',
+            input: ({ context }) => ({ code: context.scanQueue[0] ?? '' }),
             onDone: {
               target: 'ready',
               actions: assign(({ context, event }) => {
                 const [code = '', ...rest] = context.scanQueue;
-                // A code that is no product may be a printed coupon.
-                if (event.output === null && context.isCouponCode(code)) return { scanQueue: rest, ...enterCode(context, code) };
-                if (event.output === null) return { scanQueue: rest, message: `Unknown barcode ${code}: it is not in this store's catalog. The cart is unchanged.` };
-                const res = addProduct(context.cart, event.output);
-                if (res.ok) return { scanQueue: rest, ...priced(context, res.value), message: null };
-                return { scanQueue: rest, message: res.error.code === 'CART_NO_PRICE' ? `${event.output.product_name ?? code} has no price: ask a manager.` : `${event.output.product_name ?? code} cannot be sold here: ${res.error.message}` };
+                if (event.output !== null) return { scanQueue: rest, ...withCustomer(context, event.output) };
+                return { scanQueue: rest, ...couponOrUnknown(context, code) };
               }),
             },
+            // The customer list could not be read: the code may still be a coupon.
             onError: {
               target: 'ready',
-              actions: assign(({ context }) => ({ scanQueue: context.scanQueue.slice(1), message: 'The product list on this till could not be read. Scan again.' })),
+              actions: assign(({ context }) => {
+                const [code = '', ...rest] = context.scanQueue;
+                return { scanQueue: rest, ...couponOrUnknown(context, code) };
+              }),
             },
           },
         },

@@ -8,7 +8,11 @@ export interface Capabilities {
   readonly issueGiftCards: boolean;
   readonly takeGiftCards: boolean;
   readonly readGiftCards: boolean;
+  /** Enrol customers at the counter (`POST /customers/users`). */
+  readonly enrolCustomers: boolean;
 }
+
+export const NO_CAPABILITIES: Capabilities = { issueGiftCards: false, takeGiftCards: false, readGiftCards: false, enrolCustomers: false };
 
 export function scopesOf(accessToken: string): Set<string> {
   const payload = accessToken.split('.')[1];
@@ -27,5 +31,6 @@ export function capabilitiesOf(scopes: ReadonlySet<string>): Capabilities {
     issueGiftCards: hasAnyScope(scopes, scopesFor('wallets', 'write:wallets')),
     takeGiftCards: hasAnyScope(scopes, scopesFor('wallets', 'write:wallets', 'write:wallets:/transactions')),
     readGiftCards: hasAnyScope(scopes, scopesFor('wallets', 'read:wallets')),
+    enrolCustomers: hasAnyScope(scopes, scopesFor('customers', 'write:customers', 'create:customers:/users')),
   };
 }

@@ -13,6 +13,8 @@ const TEXT: Record<string, string> = {
   WALLET_CARD_EXPIRED: 'This gift card has expired.',
   WALLET_CARD_NOT_ACTIVE: 'This gift card cannot be used yet.',
   WALLET_CURRENCY_MISMATCH: 'This gift card is in another currency.',
+  CUSTOMER_DUPLICATE_PHONE_NUMBER: 'This phone number is already registered to a member. Find them by phone instead.',
+  CUSTOMER_DUPLICATE_EMAIL: 'This e-mail address is already registered to a member. Find them by phone, or use another address.',
   AUTH_SCOPE_MISSING: 'This till is not allowed to do that. Ask a manager to give its API client the right scopes.',
   AUTH_TOKEN_EXPIRED: 'The till\u2019s session expired. Try again.',
 };

@@ -14,6 +14,7 @@ export function StatusBar({ session, terminal }: { session: TillSession; termina
       </span>
       <span data-testid="last-sync">Last sync: {timeOf(status.lastSyncAt)}</span>
       <span data-testid="pending">Pending uploads: {status.pendingUploads}</span>
+      {status.refusedUploads === 0 ? null : <span data-testid="refused" className="warning" title={status.error ?? undefined}>Refused by the server: {status.refusedUploads}</span>}
       <span className="spacer" />
       <span>{terminal}</span>
     </footer>

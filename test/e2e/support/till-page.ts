@@ -47,3 +47,19 @@ export async function adminApi(server: TillServer) {
   };
   return { call };
 }
+
+/** Pays the whole amount due in exact cash and waits until the till says the sale is complete. */
+export async function payExactCash(page: Page): Promise<void> {
+  await page.getByRole('button', { name: /^Pay / }).click();
+  // A sale that costs nothing completes as soon as payment starts.
+  const complete = page.getByRole('heading', { name: 'Sale complete' });
+  const exact = page.getByRole('button', { name: 'Exact cash' });
+  await expect.poll(async () => (await complete.isVisible()) || (await exact.isVisible())).toBe(true);
+  if (!(await complete.isVisible())) await exact.click();
+  await expect.poll(() => complete.isVisible()).toBe(true);
+}
+
+/** Waits until the server has confirmed every sale this till completed. */
+export async function uploaded(page: Page): Promise<void> {
+  await expect.poll(() => page.getByTestId('pending').textContent(), { timeout: 15_000 }).toBe('Pending uploads: 0');
+}

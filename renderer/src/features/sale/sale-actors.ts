@@ -3,24 +3,47 @@ import { fromPromise } from 'xstate';
 import { cartTotals, priceCart, type CartProduct } from '@pos/core';
 import type { PosDatabase } from '../../db/database.ts';
 import type { WalletClient } from '../../api/wallet-client.ts';
-import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer } from '../../machines/checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer, type SaleCustomer } from '../../machines/checkout.machine.ts';
 import type { ProductIndex } from './product-index.ts';
-import type { TillRules } from './discount-rules.ts';
+import { customerRefs, type TillRules } from './discount-rules.ts';
+import type { LoyaltyState } from '../customers/loyalty.ts';
+import type { CustomerIndex } from '../customers/customer-index.ts';
 
-/** Prices carts with the rules on this till at the moment of the change (anonymous purchases for now). */
-export function tillPricer(rules: () => TillRules, store: { readonly id: string }): Pricer {
-  return (cart, codes, saleId, at) => {
+/**
+ * Prices carts with the rules on this till at the moment of the change: anonymous purchases with
+ * the `/` refs, a customer's with their refs and stamp cards including this till's sales the
+ * server has not confirmed yet, and their spendable points on the points rule.
+ */
+export function tillPricer(rules: () => TillRules, store: { readonly id: string }, loyalty: (customerId: string) => LoyaltyState): Pricer {
+  return (cart, codes, saleId, at, customer) => {
     const current = rules();
     const when = at.toISOString();
-    return priceCart(cart, current.prepared, current.anonymousRefs, { receipt_id: saleId, purchase_at: when, now: when, store, discount_codes: codes });
+    let refs = current.anonymousRefs;
+    if (customer !== null) {
+      const state = loyalty(customer.customer_id);
+      refs = customerRefs(current, customer.customer_id, state.provisional, state.spendable, at);
+    }
+    return priceCart(cart, current.prepared, refs, { receipt_id: saleId, purchase_at: when, now: when, store, discount_codes: codes, customer_id: customer?.customer_id });
   };
 }
 
-export function tillCheckoutMachine(deps: { products: () => Promise<Pick<ProductIndex, 'lookup'>>; wallets: WalletClient; db: PosDatabase }) {
+export function tillCheckoutMachine(deps: {
+  products: () => Promise<Pick<ProductIndex, 'lookup'>>;
+  customers: () => Promise<Pick<CustomerIndex, 'byToken'>>;
+  /** Reads the customer's loyalty before the first pricing with them. */
+  followLoyalty: (customerId: string) => Promise<void>;
+  wallets: WalletClient;
+  db: PosDatabase;
+}) {
   return checkoutMachine.provide({
     actors: {
       // Right after a start the index may still be loading: wait for it rather than call a known code unknown.
       productLookup: fromPromise(async ({ input }: { input: { code: string } }): Promise<CartProduct | null> => (await deps.products()).lookup(input.code)),
+      customerLookup: fromPromise(async ({ input }: { input: { code: string } }): Promise<SaleCustomer | null> => {
+        const customer = (await deps.customers()).byToken(input.code);
+        if (customer !== null) await deps.followLoyalty(customer.customer_id);
+        return customer;
+      }),
       giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => deps.wallets.info(input.token, input.pin)),
       giftCardHold: fromPromise(({ input }: { input: GiftCardHoldInput }) => deps.wallets.hold(input.token, input.amount, input.currency, input.refId, input.pin)),
       // Idempotent ref_ids: a retried capture or release returns the original instead of acting twice.
@@ -39,7 +62,7 @@ export function tillCheckoutMachine(deps: { products: () => Promise<Pick<Product
           currency: input.cart.currency,
           gross_amount: cartTotals(input.cart).gross_amount,
           // The receipt with its discount lines and discounts[] is what the server records usage from.
-          sale: { sale_id: input.sale_id, cart: input.cart, tenders: input.tenders, completed_at: input.completed_at, receipt: input.receipt },
+          sale: { sale_id: input.sale_id, cart: input.cart, tenders: input.tenders, completed_at: input.completed_at, receipt: input.receipt, ...(input.customer === null ? {} : { customer: input.customer }) },
           uploaded: false,
         });
         return undefined;

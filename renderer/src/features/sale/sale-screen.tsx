@@ -2,21 +2,37 @@
  * The cashier's screen: scan or type barcodes, adjust lines, take split tenders, print the
  * receipt. Keyboard first (a scan or typed EAN + Enter always lands in the cart), touch friendly.
  */
-import { memo, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useMachine } from '@xstate/react';
-import { amountDue, changeDue, formatMoney, isKnownDiscountCode, prepareRules, rulesForDiscountCode, type Cart, type Currency, type CartLine, type PricedCart, type PricedLine, type Tender } from '@pos/core';
+import { amountDue, changeDue, formatMoney, isKnownDiscountCode, rulesForDiscountCode, sameDiscountCode, type Cart, type Currency, type CartLine, type PricedCart, type PricedLine, type Tender } from '@pos/core';
 import type { WalletClient } from '../../api/wallet-client.ts';
+import type { CustomerClient } from '../../api/customer-client.ts';
 import type { PosDatabase } from '../../db/database.ts';
 import { errorText } from '../../ui/error-text.ts';
 import { attachWedgeScanner } from '../scanner/use-wedge-scanner.ts';
 import { watchProductIndex, type ProductIndex } from './product-index.ts';
 import { tillCheckoutMachine, tillPricer } from './sale-actors.ts';
-import type { CheckoutEvent } from '../../machines/checkout.machine.ts';
-import { watchDiscountRules, type DiscountRuleIndex, type TillRules } from './discount-rules.ts';
+import type { CheckoutEvent, SaleCustomer } from '../../machines/checkout.machine.ts';
+import { NO_RULES, watchDiscountRules, type DiscountRuleIndex, type TillRules } from './discount-rules.ts';
 import { CouponForm, DiscountExplanation, LineDiscounts, OffersChecked } from './discount-view.tsx';
+import { watchCustomerIndex, type CustomerIndex } from '../customers/customer-index.ts';
+import { watchLoyalty, type LoyaltyIndex } from '../customers/loyalty-index.ts';
+import { loyaltyState, type LoyaltyState } from '../customers/loyalty.ts';
+import { CustomerPanel, LoyaltySummary } from '../customers/customer-panel.tsx';
 
 const money = (minor: number, currency: Currency): string => formatMoney(minor, currency);
-const NO_RULES: TillRules = { prepared: prepareRules([]), anonymousRefs: new Map() };
+
+/** A promise settled from outside: "the effect that builds this has run". */
+function useStarted(): { promise: Promise<void>; resolve: () => void } {
+  const [started] = useState(() => {
+    const holder: { promise: Promise<void>; resolve: () => void } = { promise: Promise.resolve(), resolve: () => undefined };
+    holder.promise = new Promise<void>((resolve) => {
+      holder.resolve = resolve;
+    });
+    return holder;
+  });
+  return started;
+}
 
 /** Parses what a cashier types as money ("50", "49.90", "49,90") into minor units, or null. */
 export function parseMoneyInput(text: string): number | null {
@@ -25,17 +41,28 @@ export function parseMoneyInput(text: string): number | null {
   return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
 }
 
-export function SaleScreen({ db, wallets, currency, store, active = true }: { db: PosDatabase; wallets: WalletClient; currency: Currency; store: { readonly id: string }; active?: boolean }) {
+export interface SaleScreenProps {
+  db: PosDatabase;
+  wallets: WalletClient;
+  customers: CustomerClient;
+  /** Whether this till's API client may enrol customers (its token's scopes). */
+  canEnrol: boolean;
+  currency: Currency;
+  store: { readonly id: string };
+  active?: boolean;
+}
+
+/** Memoised: the till's status (sync progress, last sync time) changes often and is none of the sale's business. */
+export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, canEnrol, currency, store, active = true }: SaleScreenProps) {
   // The index lives as long as the screen (StrictMode mounts effects twice: a memo would be closed).
   const index = useRef<ProductIndex | null>(null);
   // Settles once the first index exists, so a scan arriving before the effect ran waits for it.
-  const [started] = useState(() => {
-    const holder: { promise: Promise<void>; resolve: () => void } = { promise: Promise.resolve(), resolve: () => undefined };
-    holder.promise = new Promise<void>((resolve) => {
-      holder.resolve = resolve;
-    });
-    return holder;
-  });
+  const started = useStarted();
+  const customerIndex = useRef<CustomerIndex | null>(null);
+  const loyaltyIndex = useRef<LoyaltyIndex | null>(null);
+  const customersStarted = useStarted();
+  // Bumped when a followed customer's loyalty changes, so the panel repaints.
+  const [, setLoyaltyVersion] = useState(0);
   useEffect(() => {
     const watched = watchProductIndex(db);
     index.current = watched;
@@ -45,6 +72,11 @@ export function SaleScreen({ db, wallets, currency, store, active = true }: { db
   // The rules on this till, compiled; until the first read they are none (a cart is priced at list price).
   const rules = useRef<DiscountRuleIndex | null>(null);
   const currentRules = (): TillRules => rules.current?.current() ?? NO_RULES;
+  const loyaltyOf = (customerId: string): LoyaltyState => loyaltyIndex.current?.state(customerId) ?? loyaltyState(null, [], currentRules());
+  const isPointsCode = (code: string): boolean => {
+    const points = currentRules().points?.code;
+    return points !== undefined && points !== null && sameDiscountCode(points, code);
+  };
   const [explained, setExplained] = useState<string | null>(null);
   const machine = useMemo(
     () =>
@@ -56,18 +88,53 @@ export function SaleScreen({ db, wallets, currency, store, active = true }: { db
           await current.ready;
           return current;
         },
+        customers: async () => {
+          await customersStarted.promise;
+          const current = customerIndex.current;
+          if (current === null) throw new Error('the customer index is not running');
+          await current.ready;
+          return current;
+        },
+        followLoyalty: async (customerId) => {
+          await customersStarted.promise;
+          await loyaltyIndex.current?.follow(customerId);
+        },
         wallets,
         db,
       }),
-    [wallets, db, started],
+    [wallets, db, started, customersStarted],
   );
   const [snapshot, send] = useMachine(machine, {
     input: {
       currency, newId: () => crypto.randomUUID(), now: () => new Date(), explain: errorText,
-      price: tillPricer(currentRules, store),
+      price: tillPricer(currentRules, store, loyaltyOf),
       isCouponCode: (code: string) => isKnownDiscountCode(currentRules().prepared, code),
+      isPointsCode,
     },
   });
+  useEffect(() => {
+    const customersWatched = watchCustomerIndex(db);
+    const loyaltyWatched = watchLoyalty(db, () => rules.current?.current() ?? NO_RULES);
+    customerIndex.current = customersWatched;
+    loyaltyIndex.current = loyaltyWatched;
+    customersStarted.resolve();
+    // A followed customer's stamps or bonus changed (their sale synced, another till sold to them): re-price while selling.
+    const stop = loyaltyWatched.onChange(() => {
+      setLoyaltyVersion((v) => v + 1);
+      send({ type: 'rules.changed' });
+    });
+    return () => {
+      stop();
+      loyaltyWatched.close();
+      customersWatched.close();
+      customerIndex.current = null;
+      loyaltyIndex.current = null;
+    };
+  }, [db, send, customersStarted]);
+  /** Reads the customer's loyalty first, so the first pricing with them already has their stamps. */
+  const identify = (customer: SaleCustomer): void => {
+    void (loyaltyIndex.current?.follow(customer.customer_id) ?? Promise.resolve()).then(() => send({ type: 'customer.identify', customer }));
+  };
   useEffect(() => {
     const watched = watchDiscountRules(db);
     rules.current = watched;
@@ -78,14 +145,25 @@ export function SaleScreen({ db, wallets, currency, store, active = true }: { db
       rules.current = null;
     };
   }, [db, send]);
-  const { cart, tenders, message, completed, priced, codes } = snapshot.context;
+  const { cart, tenders, message, completed, priced, codes, customer } = snapshot.context;
   const due = amountDue(priced.net_amount, tenders);
+  const tillRules = currentRules();
 
   // Scans belong to the sale only while its screen is showing.
   useEffect(() => (active ? attachWedgeScanner(window, (code) => send({ type: 'scan.received', code })) : undefined), [send, active]);
 
   if (snapshot.matches('done') && completed !== null) {
-    return <ReceiptView cart={completed.cart} priced={completed.priced} tenders={completed.tenders} saleId={completed.sale_id} completedAt={completed.completed_at} onNew={() => send({ type: 'sale.new' })} />;
+    const buyer = completed.customer;
+    return (
+      <ReceiptView cart={completed.cart} priced={completed.priced} tenders={completed.tenders} saleId={completed.sale_id} completedAt={completed.completed_at} onNew={() => send({ type: 'sale.new' })}>
+        {buyer === null ? null : (
+          <section className="customer no-print" aria-label="Customer">
+            <strong data-testid="customer-name">{buyer.name}</strong>
+            <LoyaltySummary rules={tillRules} loyalty={loyaltyOf(buyer.customer_id)} currency={currency} now={new Date()} />
+          </section>
+        )}
+      </ReceiptView>
+    );
   }
 
   const paying = snapshot.matches('paying') || snapshot.matches('cancelling');
@@ -101,10 +179,27 @@ export function SaleScreen({ db, wallets, currency, store, active = true }: { db
         )}
         <CartLines cart={cart} priced={priced} editable={!paying} onExplain={setExplained} send={send} />
         {explained === null ? null : <DiscountExplanation priced={priced} discountId={explained} currency={currency} onClose={() => setExplained(null)} />}
-        {paying ? null : <CouponForm codes={codes} priced={priced} rulesFor={(code) => rulesForDiscountCode(currentRules().prepared, code)} onEnter={(code) => send({ type: 'coupon.enter', code })} onRemove={(code) => send({ type: 'coupon.remove', code })} />}
+        {paying ? null : <CouponForm codes={codes.filter((c) => !isPointsCode(c))} priced={priced} rulesFor={(code) => rulesForDiscountCode(currentRules().prepared, code)} onEnter={(code) => send({ type: 'coupon.enter', code })} onRemove={(code) => send({ type: 'coupon.remove', code })} />}
         <OffersChecked priced={priced} onExplain={setExplained} />
       </section>
       <aside className="totals-panel" aria-label="Totals">
+        <CustomerPanel
+          customer={customer}
+          loyalty={customer === null ? null : loyaltyOf(customer.customer_id)}
+          rules={tillRules}
+          currency={currency}
+          pointsOn={codes.some(isPointsCode)}
+          editable={!paying}
+          now={new Date()}
+          findByPhone={async (e164) => {
+            await customersStarted.promise;
+            return (await customerIndex.current?.byPhone(e164)) ?? [];
+          }}
+          onIdentify={identify}
+          onRemove={() => send({ type: 'customer.remove' })}
+          onTogglePoints={(code) => send({ type: 'points.toggle', code })}
+          enrol={{ allowed: canEnrol, client: customers, storeId: store.id }}
+        />
         <dl className="totals">
           <dt>Items</dt>
           <dd data-testid="item-count">{priced.no_of_items}</dd>
@@ -148,7 +243,7 @@ export function SaleScreen({ db, wallets, currency, store, active = true }: { db
       </aside>
     </main>
   );
-}
+});
 
 function ScanField({ onScan, focusKey }: { onScan: (code: string) => void; focusKey: string }) {
   const [code, setCode] = useState('');
@@ -273,7 +368,7 @@ function PaymentPanel(props: {
   );
 }
 
-function ReceiptView({ cart, priced, tenders, saleId, completedAt, onNew }: { cart: Cart; priced: PricedCart; tenders: readonly Tender[]; saleId: string; completedAt: string; onNew: () => void }) {
+function ReceiptView({ cart, priced, tenders, saleId, completedAt, onNew, children }: { cart: Cart; priced: PricedCart; tenders: readonly Tender[]; saleId: string; completedAt: string; onNew: () => void; children?: ReactNode }) {
   const pricedLines = new Map(priced.lines.map((p) => [p.line_id, p]));
   const c = cart.currency;
   const change = changeDue(tenders);
@@ -300,6 +395,7 @@ function ReceiptView({ cart, priced, tenders, saleId, completedAt, onNew }: { ca
             ))}
           </tbody>
         </table>
+        {children}
         <div className="row no-print">
           <button type="button" className="secondary" onClick={() => window.print()}>Print receipt</button>
           <button type="button" className="primary" ref={ref} onClick={onNew}>New sale</button>
