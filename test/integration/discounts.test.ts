@@ -505,8 +505,11 @@ describe.each(dbTargets())('discounts on $name', (target) => {
       expect(await ownStats()).toEqual({ ...ZERO, stamp: 2, current_stamp: 2 });
       const usages = ok<Usage[]>(await s.call('GET', `/discounts/rules/${r.id}/usages`));
       expect(usages[0]?.usage_refs).toEqual([{ ref: 'pos-1', ref_type: 'receipt_add', usage: 0, stamp: 2, amount: 0, bonus: 0, created_at: NOW, created_by: expect.any(String) }]);
-      // A receipt the Receipts service stored has an id: that is its key.
-      expect((await sendEvent(s, 'receipt_add', { receipt: { ...receipt, id: 'srv-9' } }, undefined, pos)).statusCode).toBe(204);
+      // The copy the Receipts service stored (with its server id) is the same receipt: its identity
+      // is store + receipt_id + purchase time, so it records nothing more; a new purchase does.
+      expect((await sendEvent(s, 'receipt_add', { receipt: { ...receipt, id: 'srv-9', purchase_at: '2026-06-01T12:00:00+02:00' } }, undefined, pos)).statusCode).toBe(204);
+      expect((await ownStats()).stamp).toBe(2);
+      expect((await sendEvent(s, 'receipt_add', { receipt: { ...receipt, purchase_at: '2026-06-01T10:05:00.000Z' } }, undefined, pos)).statusCode).toBe(204);
       expect((await ownStats()).stamp).toBe(4);
 
       // * refs count per customer; / refs are shared by every anonymous purchase.

@@ -583,6 +583,62 @@ describe('which lines are discounted', () => {
 
 // ---------------------------------------------------------------- limitations
 
+describe('return receipts (engine decision 1: return lines are not live)', () => {
+  const rules = [
+    rule({ id: 'pct', reward: { type: 'discount_percent', value: 10 } }),
+    rule({ id: 'bonus', reward: { type: 'discount_percent', value: 2, effect: 'bonus' } }),
+    rule({ id: 'card', requirement: { item: { items: [{ id: 'coffee' }] }, stamp: 3 }, reward: { type: 'discount_item_percent', value: 100 } }),
+    rule({ id: 'gift', reward: { type: 'discount_debit', value: 5000 } }),
+    rule({ id: '3for2', requirement: { item: { items: [{ id: 'coffee' }], quantity: 3 } }, reward: { type: 'discount_item_quantity', value: 1 } }),
+  ];
+  const full = new Map(rules.map((d) => [d.id, [ref(d.id, 'customer', NO_STATS, [{ at: '2026-03-01T00:00:00Z', stamp: 3 }])]]));
+
+  it('a receipt of returned items gets no discount, bonus, stamps or debit, whether the POS marks them, negates them, or both', () => {
+    const returned = receipt(
+      [
+        item(1, 3500, { id: 'coffee', returned: true }),
+        item(2, -7000, { id: 'coffee', quantity: -2, returned: true }),
+        // A negative line without the flag is no sale either.
+        item(3, -3500, { id: 'coffee', quantity: -1 }),
+        item(4, 3500, { id: 'coffee', quantity: -1 }),
+      ],
+      { customer_id: 'c-1' },
+    );
+    const res = calc(rules, returned, { refs: full });
+    expect(discountsOn(res)).toEqual({});
+    expect(bonusOn(res)).toEqual({});
+    expect(res.receipt.discounts).toEqual([]);
+    expect(res.receipt.gross_amount).toBe(0);
+    expect(res.receipt.total_discount).toBe(0);
+    expect(res.receipt.is_changed).toBe(false);
+    // Return lines come back as they were sent.
+    expect(res.receipt.items).toEqual(returned.items);
+  });
+
+  it('an exchange: only the sold lines count, earn and are discounted; a full stamp card rewards a sold coffee, never a returned one', () => {
+    const exchange = receipt([item(1, 3500, { id: 'coffee' }), item(2, 3500, { id: 'coffee', returned: true }), item(3, 7000, { id: 'coffee', quantity: 2, returned: true })], { customer_id: 'c-1' });
+    const res = calc(rules, exchange, { refs: full });
+    // The card is full: the one sold coffee is the reward; 3 for 2 needs three sold coffees.
+    expect(discountsOn(res)).toEqual({ 1: [3500] });
+    expect(codeOf(res, '3for2')).toBe('ITEM_QUANTITY_NOT_MET');
+    expect(refOf(res, 'card')).toMatchObject({ stamp: 0, usage: 1 });
+    expect(res.receipt.gross_amount).toBe(3500);
+    // An empty card: the sold coffee earns one stamp, the returned ones none.
+    const noGift = rules.filter((d) => d.id !== 'gift');
+    const fresh = calc(noGift, exchange, { refs: new Map(noGift.map((d) => [d.id, [ref(d.id, 'customer')]])) });
+    expect(refOf(fresh, 'card')).toMatchObject({ stamp: 1, usage: 0 });
+    expect(discountsOn(fresh)).toEqual({ 1: [350] });
+    expect(bonusOn(fresh)).toEqual({ 1: [70] });
+  });
+
+  it('a returned item whose id is a discount code does not bring the code', () => {
+    const coded = rule({ id: 'code', requirement: { discount_code: 'SAVE' }, reward: { type: 'discount_amount', value: 500 } });
+    const res = calc([coded], receipt([item(1, 5000), item(2, 100, { id: 'SAVE', returned: true })]));
+    expect(discountsOn(res)).toEqual({});
+    expect(discountsOn(calc([coded], receipt([item(1, 5000), item(2, 100, { id: 'SAVE' })])))).toEqual({ 1: [500] });
+  });
+});
+
 describe('limitations', () => {
   const pct = (id: string, limitation: Limitation, value = 10) => rule({ id, reward: { type: 'discount_percent', value }, limitation });
 

@@ -22,7 +22,11 @@
  *    is not the rule's own discount-code item. Item requirements (`item.quantity`, `mixes`, stamps)
  *    count only the lines the rule could discount. `requirement.gross_amount` is measured on the
  *    gross of all live lines (the total the shopper sees); `requirement.net_amount` on that total
- *    minus the discount lines the receipt arrived with.
+ *    minus the discount lines the receipt arrived with. So returned lines (flagged, or with a
+ *    negative quantity or amount) get no discount, bonus, stamp or debit and count towards no
+ *    requirement, and a return receipt gets nothing at all. What a return gives back of earlier
+ *    loyalty is not the engine's: the POS states it as negative `discounts[].refs[]` figures on
+ *    the return receipt, and the usage ledger records them (never taking a total below zero).
  * 2. Units. Quantities are whole units; a fractional (scale) quantity is one unit priced at the
  *    line gross. A line's amount is spread over its units in integers (100 over 3 units: one unit
  *    34, two units 33). Units of one line are interchangeable; "the n cheapest units of a line" is

@@ -11,3 +11,23 @@ export function timeOrderedId(now: number = Date.now()): string {
   const r = randomUUID();
   return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(15, 18)}-${r.slice(19, 23)}-${r.slice(24)}`;
 }
+
+let lastMonotonic = '';
+
+/**
+ * A UUIDv7 strictly greater than the previous one this process made. Ids that are list cursors
+ * or tie-breaks (rules, refs, receipts, token events …) must sort in the order they were made,
+ * even within one millisecond; the low 48 bits then count up from the previous id.
+ */
+export function monotonicId(now: number = Date.now()): string {
+  const candidate = timeOrderedId(now);
+  if (candidate > lastMonotonic) {
+    lastMonotonic = candidate;
+    return candidate;
+  }
+  const tail = (BigInt(`0x${lastMonotonic.slice(-12)}`) + 1n) & 0xffffffffffffn;
+  // The counter wrapping would need 2^48 ids in one millisecond: take the next millisecond instead.
+  if (tail === 0n) return monotonicId(Number(BigInt(`0x${lastMonotonic.slice(0, 8)}${lastMonotonic.slice(9, 13)}`)) + 1);
+  lastMonotonic = `${lastMonotonic.slice(0, -12)}${tail.toString(16).padStart(12, '0')}`;
+  return lastMonotonic;
+}

@@ -1,9 +1,11 @@
 /**
  * The demo store's offers, as a grocery would run them. Each carries `metadata.demo_key` so a
  * second seeding finds it instead of adding a copy. Who may use each is a grant: `/` (anonymous
- * purchases) and `*` (any identified customer).
+ * purchases) and `*` (any identified customer). Members earn 2 % bonus and spend it with the
+ * code POINTS (a points rule: core/src/loyalty/bonus.ts).
  */
 import { WEEKDAYS, type DiscountPost } from '@pos/core/contracts/discounts';
+import { POINTS_RULE_KEY } from '@pos/core/loyalty/bonus';
 
 const window = { purchase_from: '2026-01-01T00:00:00Z', purchase_to: '2030-12-31T23:59:59Z' };
 
@@ -14,6 +16,8 @@ export interface DemoRule {
 }
 
 export const DEMO_COUPON = 'WELCOME50';
+/** The code a member gives to pay with their bonus points. */
+export const DEMO_POINTS_CODE = 'POINTS';
 
 export const DEMO_RULES: readonly DemoRule[] = [
   {
@@ -73,7 +77,21 @@ export const DEMO_RULES: readonly DemoRule[] = [
       active: true, private: false,
       name: 'Members earn 2 % bonus', receipt_text: 'Bonus 2 %',
       requirement: { ...window },
-      reward: { type: 'discount_percent', value: 2, effect: 'bonus' },
+      // On what the member pays (after discounts and points), not on list prices.
+      reward: { type: 'discount_percent', value: 2, effect: 'bonus', base: 'net' },
+    },
+  },
+  {
+    key: 'bonus-points',
+    grants: ['*'],
+    rule: {
+      active: true, private: false,
+      name: `Pay with bonus points (code ${DEMO_POINTS_CODE})`, receipt_text: 'Bonus points',
+      description: '1 point = 1 øre; the bonus earned with "Members earn 2 % bonus" pays up to the whole receipt.',
+      requirement: { ...window, discount_code: DEMO_POINTS_CODE },
+      // The balance is the member's bonus, not this value (a points rule).
+      reward: { type: 'discount_debit', value: 0 },
+      metadata: { [POINTS_RULE_KEY]: true },
     },
   },
   {

@@ -115,7 +115,7 @@ async function seedDemoRules(base: string, token: string): Promise<void> {
   const keys = new Set(existing.data.map((r) => r.metadata?.['demo_key']));
   for (const demo of DEMO_RULES) {
     if (keys.has(demo.key)) continue;
-    const created = await api(base, token, 'POST', '/discounts/rules', { ...demo.rule, metadata: { demo_key: demo.key } });
+    const created = await api(base, token, 'POST', '/discounts/rules', { ...demo.rule, metadata: { ...demo.rule.metadata, demo_key: demo.key } });
     const rule = z.object({ id: z.string() }).safeParse(created.json);
     if (!rule.success) throw new Error(`seeding rule ${demo.key} failed: HTTP ${created.status} ${JSON.stringify(created.json)}`);
     const granted = await api(base, token, 'POST', `/discounts/rules/${rule.data.id}/customers`, { customers: demo.grants });

@@ -9,7 +9,7 @@ import type { AutomationsTable } from '../../db/schema.ts';
 import { ApiError, badRequest, notFound } from '../../errors.ts';
 import { grantedRuleIds, storedAutomation, toAutomation, type Automation } from './automations.ts';
 import { filterProblem } from './filter.ts';
-import { monotonicId } from './ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import { livenessOf, type Actor, type PageQuery, type ServiceContext } from './shared.ts';
 
 const automationNotFound = (id: string): ApiError => notFound('AUTOMATION_NOT_FOUND', `automation ${id} not found`);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DiscountCampaignsTable } from '../../db/schema.ts';
 import { ApiError, conflict, notFound } from '../../errors.ts';
-import { monotonicId } from './ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import { toCampaign, type Campaign } from './model.ts';
 import { livenessOf, type Actor, type PageQuery, type ServiceContext } from './shared.ts';
 

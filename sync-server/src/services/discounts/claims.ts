@@ -5,17 +5,19 @@
  * ref's usage exceeds discount_reward_usage or the holder's usage has reached
  * discount_repeat_usage. A claim's `ref` is an idempotency key: the same request again answers the
  * first claim, a different one under the same ref is 409. Released claims disappear from the
- * list; releasing twice answers the released claim again.
+ * list; releasing twice answers the released claim again. Making and releasing a claim enqueue
+ * `discount_customer_update` events (customer-updates.ts).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ClaimPost } from '@pos/core/contracts/discounts';
 import type { DiscountClaimsTable } from '../../db/schema.ts';
 import { ApiError, badRequest, conflict, notFound } from '../../errors.ts';
-import { monotonicId } from './ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import { isoUtc, optional, toDiscount } from './model.ts';
 import type { Delta } from './repo.ts';
 import type { Actor, PageQuery, ServiceContext } from './shared.ts';
+import type { CustomerUpdates } from './customer-updates.ts';
 import { debitOf, type Ledger, type Planned } from './usage-ledger.ts';
 
 export interface ClaimView {
@@ -66,7 +68,7 @@ function canonical(v: unknown): string {
 
 const claimNotFound = (id: string): ApiError => notFound('DISCOUNT_CLAIM_NOT_FOUND', `claim ${id} not found`);
 
-export function claimMethods({ repo, now }: ServiceContext, ledger: Ledger) {
+export function claimMethods({ repo, now }: ServiceContext, ledger: Ledger, updates: CustomerUpdates) {
   return {
     async createClaim(actor: Actor, body: ClaimPost): Promise<ClaimView> {
       const discounts = claimDiscounts(body);
@@ -127,7 +129,7 @@ export function claimMethods({ repo, now }: ServiceContext, ledger: Ledger) {
               throw badRequest('DISCOUNT_CLAIM_LIMIT', `discount ${p.rule.id} can be used in ${repeat} purchase(s) and ref ${p.ref.id} has been used ${used} time(s)`);
             }
           }
-          await ledger.record(trx, actor, planned);
+          await updates.enqueue(trx, actor, await ledger.record(trx, actor, planned));
           return toClaim(row);
         });
       } catch (e) {
@@ -168,7 +170,7 @@ export function claimMethods({ repo, now }: ServiceContext, ledger: Ledger) {
           const delta: Delta = { usage: -Number(e.usage), stamp: -Number(e.stamp), amount: -Number(e.amount), bonus: -Number(e.bonus), debit: -Number(e.debit) };
           return [{ ref, rule, customerId: e.customer_id, buyerKey: e.buyer_key, delta, refType: 'claim_release', ref_: row.id, reverses: e.id, stampAt: e.purchase_at }];
         });
-        await ledger.record(trx, actor, planned);
+        await updates.enqueue(trx, actor, await ledger.record(trx, actor, planned));
         const del = { at: now().toISOString(), by: actor.clientId };
         await repo.releaseClaim(row.id, del, trx);
         return toClaim({ ...row, deleted_at: del.at, deleted_by: del.by });

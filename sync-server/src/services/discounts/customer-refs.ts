@@ -3,11 +3,15 @@
  * and the `*` grants, each with the customer's own statistics), one ref, a manual usage_ref
  * written to the ledger, and deleting a customer's own ref. Lists leave out rules not yet visible
  * (visible_from, else purchase_from), refs past `limitation.dynamic_purchase_to_days` and refs
- * used up; a `*` ref is removed through the rule's grants (grants.ts), never here.
+ * used up; a `*` ref is removed through the rule's grants (grants.ts), never here. On a points
+ * rule `statistics.debit_balance` is the customer's bonus balance (core/src/loyalty/bonus.ts),
+ * and a points rule is never used up by its balance.
  */
 import type { Discount } from '@pos/core/contracts/discounts';
+import { isPointsRule } from '@pos/core/loyalty/bonus';
 import type { DiscountRefsTable } from '../../db/schema.ts';
 import { badRequest, notFound } from '../../errors.ts';
+import { bonusBalanceOf } from './bonus-balances.ts';
 import { holderStatistics, refExpired, toDiscount, usedUp, visibleAt } from './model.ts';
 import type { Delta, Trx } from './repo.ts';
 import type { Actor, PageQuery, ServiceContext } from './shared.ts';
@@ -26,7 +30,8 @@ export function customerRefMethods({ repo, now }: ServiceContext, ledger: Ledger
     if (row === undefined) throw notFound('DISCOUNT_REF_NOT_FOUND', `discount ref ${refId} has no rule`);
     const rule = toDiscount(row);
     const h = await ledger.holders([{ id: ref.id }], customerId, trx);
-    return { ...rule, statistics: holderStatistics(h.totals(ref.id), rule, h.stamps(ref.id), now()), ref_id: ref.id, ref };
+    const balance = isPointsRule(rule) ? (await bonusBalanceOf(repo, accountId, customerId, trx)).balance : 0;
+    return { ...rule, statistics: holderStatistics(h.totals(ref.id), rule, h.stamps(ref.id), now(), balance), ref_id: ref.id, ref };
   }
 
   return {
@@ -34,14 +39,16 @@ export function customerRefMethods({ repo, now }: ServiceContext, ledger: Ledger
       const at = now();
       const out: CustomerRule[] = [];
       let cursor = q.starting_after;
+      let balance: number | undefined;
       for (;;) {
         const batch = await repo.visibleRefs(accountId, [customerId, '*'], at.toISOString(), { limit: q.limit, startingAfter: cursor });
         const refs = batch.map((r) => ({ id: r.id, ref: r, rule: toDiscount(r.rule) }));
         const h = await ledger.holders(refs, customerId);
+        if (balance === undefined && refs.some((r) => isPointsRule(r.rule))) balance = (await bonusBalanceOf(repo, accountId, customerId)).balance;
         for (const r of refs) {
           if (!visibleAt(r.rule, at) || refExpired(r.ref.created_at, r.rule, at)) continue;
           const totals = h.totals(r.id);
-          const statistics = holderStatistics(totals, r.rule, h.stamps(r.id), at);
+          const statistics = holderStatistics(totals, r.rule, h.stamps(r.id), at, balance);
           if (usedUp(statistics, r.rule, totals !== undefined)) continue;
           out.push({ ...r.rule, statistics, ref_id: r.id });
           if (out.length === q.limit) return out;

@@ -4,25 +4,34 @@
  * through, and each event then runs the automations listening for it. This part owns the
  * transaction that ties them together (automations.ts holds what does not touch the database).
  * - `event-delivery` is an idempotency key (a redelivery does nothing); receipt usage is
- *   idempotent per (ref, receipt) whatever the delivery id. Unknown rule or ref ids in
- *   `receipt.discounts` refuse the whole event (400, nothing recorded); so does a `*` ref on a
- *   receipt without a customer. The buyer is `customer_id`, else the customer of a known token.
+ *   recorded once per (receipt, rule) whatever the delivery id and whichever path brings the
+ *   receipt (receipt-accrual.ts: the receipt's identity is `receiptKey`, returns and voids).
+ *   Unknown rule or ref ids in `receipt.discounts` refuse the whole event (400, nothing
+ *   recorded); so does a `*` ref on a receipt without a customer. The buyer is `customer_id`,
+ *   else the customer of a known token. A receipt whose `entry_status` is Voided or Cancelled is
+ *   a void: it records nothing and reverses what its identity recorded before; one that is
+ *   Training records nothing. Neither runs receipt_add automations (no sale happened).
+ * - Usage recorded for a customer enqueues `discount_customer_update` webhook events in the same
+ *   transaction (customer-updates.ts).
  * - Automations run inside the event's transaction (their grants commit with it) and at most
- *   once per (automation, event): receipt events are keyed by the receipt, token events by the
- *   delivery id. `automation_repeat` counts runs per customer (default 1, -1 unlimited); an
- *   event without a customer runs only HTTP actions. HTTP actions fire after the commit.
+ *   once per (automation, event): receipt events are keyed by the receipt's identity, token
+ *   events by the delivery id. `automation_repeat` counts runs per customer (default 1, -1
+ *   unlimited); an event without a customer runs only HTTP actions. HTTP actions fire after the
+ *   commit.
  */
 import { randomUUID } from 'node:crypto';
 import type { Receipt } from '@pos/core/contracts/discounts';
+import { receiptKey } from '@pos/core/loyalty/receipt-key';
 import { badRequest } from '../../errors.ts';
 import { automationBody, grantedRuleIds, httpJobs, type AutomationEvent, type HttpActions, type HttpJob } from './automations.ts';
+import type { CustomerUpdates } from './customer-updates.ts';
 import { filterMatches } from './filter.ts';
 import { grant } from './grants.ts';
-import { monotonicId } from './ids.ts';
-import { grantKind, isoUtc, toDiscount } from './model.ts';
-import type { Delta, Trx } from './repo.ts';
-import { resolveBuyer, type Actor, type ServiceContext } from './shared.ts';
-import { addDelta, debitOf, isZero, type Ledger, type Planned } from './usage-ledger.ts';
+import { monotonicId } from '../../db/ids.ts';
+import { arrivesVoided, isTraining, type AccrualItem, type ReceiptAccrual, type ReceiptIdentity } from './receipt-accrual.ts';
+import type { Trx } from './repo.ts';
+import type { AutomationsTable } from '../../db/schema.ts';
+import { resolveBuyers, type Actor, type ServiceContext } from './shared.ts';
 
 export interface EventToken {
   token_id?: string | undefined;
@@ -38,53 +47,24 @@ export interface EventBody {
 
 export type DiscountEvent = 'receipt_add' | 'token_add' | 'token_remove';
 
+/** One receipt of a batch: a sale, or (voided: true) a void of that identity. */
+export type ReceiptChange = { receipt: Receipt; voided?: false | undefined } | { receipt: ReceiptIdentity; voided: true };
+
 /** Work to run once the caller's transaction has committed. */
 export type AfterCommit = () => void;
 
-/** The receipt's own key for usage: the server `id` when it has one, else the POS `receipt_id`. */
-function receiptRef(receipt: Receipt): string {
-  const id = receipt['id'];
-  return typeof id === 'string' && id !== '' ? id : receipt.receipt_id;
-}
-
-export function eventMethods(ctx: ServiceContext, ledger: Ledger, http: HttpActions) {
+export function eventMethods(ctx: ServiceContext, accrual: ReceiptAccrual, updates: CustomerUpdates, http: HttpActions) {
   const { repo, now } = ctx;
 
-  async function planReceipt(trx: Trx, accountId: string, receipt: Receipt, buyer: string | undefined): Promise<Planned[]> {
-    const discounts = receipt.discounts ?? [];
-    const ruleIds = [...new Set(discounts.map((d) => d.id))];
-    const rules = new Map((await repo.rulesByIds(accountId, ruleIds, trx)).map((r) => [r.id, toDiscount(r)]));
-    const refIds = [...new Set(discounts.flatMap((d) => d.refs.map((r) => r.id)))];
-    const refs = new Map((await repo.refsByIds(accountId, refIds, trx)).map((r) => [r.id, r]));
-    const merged = new Map<string, Planned>();
-    const ref_ = receiptRef(receipt);
-    for (const d of discounts) {
-      const rule = rules.get(d.id);
-      if (rule === undefined) throw badRequest('DISCOUNT_RULE_UNKNOWN', `receipt.discounts: discount ${d.id} does not exist`);
-      for (const r of d.refs) {
-        const ref = refs.get(r.id);
-        if (ref === undefined || ref.discount_pk !== d.id) throw badRequest('DISCOUNT_REF_UNKNOWN', `receipt.discounts: discount ${d.id} has no ref ${r.id}`);
-        const kind = grantKind(ref);
-        if (kind === 'any_customer' && buyer === undefined) {
-          throw badRequest('DISCOUNT_REF_NEEDS_CUSTOMER', `receipt.discounts: ref ${r.id} is for purchases with a customer, and the receipt has no customer_id`);
-        }
-        const customerId = kind === 'customer' ? ref.customer_id : kind === 'any_customer' ? (buyer ?? null) : null;
-        const buyerKey = customerId ?? '/';
-        const delta: Delta = { usage: r.usage, stamp: r.stamp, amount: r.amount, bonus: r.bonus, debit: debitOf(rule, r.amount) };
-        const key = `${ref.id}\u0000${buyerKey}`;
-        const prev = merged.get(key);
-        merged.set(key, prev === undefined
-          ? { ref, rule, customerId, buyerKey, delta, refType: 'receipt_add', ref_, reverses: null, stampAt: isoUtc(receipt.purchase_at) }
-          : { ...prev, delta: addDelta(prev.delta, delta) });
-      }
-    }
-    return [...merged.values()].filter((p) => !isZero(p.delta));
-  }
-
-  async function runAutomationsIn(trx: Trx, actor: Actor, event: AutomationEvent, payload: unknown, customerId: string | undefined, eventKey: string): Promise<HttpJob[]> {
+  /**
+   * Runs the active automations listening for `event` whose filter matches. `active` is the
+   * account's active automations when the caller has them already (a batch of receipts reads
+   * them once, not once per receipt).
+   */
+  async function runAutomationsIn(trx: Trx, actor: Actor, event: AutomationEvent, payload: unknown, customerId: string | undefined, eventKey: string, active?: readonly AutomationsTable[]): Promise<HttpJob[]> {
     const at = now().toISOString();
     const jobs: HttpJob[] = [];
-    for (const row of await repo.activeAutomations(actor.accountId, at, trx)) {
+    for (const row of active ?? (await repo.activeAutomations(actor.accountId, at, trx))) {
       const a = automationBody(row);
       if (!a.requirement.events.includes(event) || !filterMatches(a.requirement.filter, payload)) continue;
       await repo.lockAutomation(row.id, trx);
@@ -104,12 +84,42 @@ export function eventMethods(ctx: ServiceContext, ledger: Ledger, http: HttpActi
     return jobs;
   }
 
-  /** Records a receipt's usage and runs its automations inside the caller's transaction. */
-  async function receiptAddedIn(trx: Trx, actor: Actor, receipt: Receipt): Promise<HttpJob[]> {
-    const buyer = await resolveBuyer(repo, actor.accountId, receipt, trx);
-    await ledger.record(trx, actor, await planReceipt(trx, actor.accountId, receipt, buyer));
-    const payload = buyer === undefined || receipt.customer_id !== undefined ? receipt : { ...receipt, customer_id: buyer };
-    return runAutomationsIn(trx, actor, 'receipt_add', payload, buyer, `receipt_add:${receiptRef(receipt)}`);
+  /**
+   * Records receipts' usage — sales, and voids (flagged, or by `entry_status`) — and runs the
+   * sales' receipt_add automations, inside the caller's transaction (receipt-accrual.ts on order
+   * and locks). Training receipts are left out; a sale voided in the same batch runs nothing.
+   * The account's automations are read once per batch, buyers are resolved in one query and only
+   * when something needs them (a discount, or a receipt_add automation): a batch of sales with
+   * nothing for the ledger and no automations costs one query.
+   */
+  async function receiptsIn(trx: Trx, actor: Actor, batch: readonly ReceiptChange[]): Promise<HttpJob[]> {
+    const at = now().toISOString();
+    const automations = (await repo.activeAutomations(actor.accountId, at, trx)).filter((row) => automationBody(row).requirement.events.includes('receipt_add'));
+    const sales: Array<{ receipt: Receipt; index: number }> = [];
+    const voids: AccrualItem[] = [];
+    for (const [index, change] of batch.entries()) {
+      if (change.voided === true) voids.push({ kind: 'void', receipt: change.receipt, index });
+      else if (arrivesVoided(change.receipt)) voids.push({ kind: 'void', receipt: change.receipt, index });
+      else if (!isTraining(change.receipt)) sales.push({ receipt: change.receipt, index });
+    }
+    const needBuyer = sales.filter((x) => automations.length > 0 || (x.receipt.discounts ?? []).length > 0);
+    const resolved = await resolveBuyers(repo, actor.accountId, needBuyer.map((x) => x.receipt), trx);
+    const buyers = new Map(needBuyer.map((x, i) => [x, resolved[i]]));
+    const items: AccrualItem[] = [...sales.map((x): AccrualItem => ({ kind: 'sale', receipt: x.receipt, buyer: buyers.get(x), index: x.index })), ...voids];
+    await updates.enqueue(trx, actor, await accrual.apply(trx, actor, items));
+    if (automations.length === 0) return [];
+    const voided = new Set(voids.map((i) => receiptKey(i.receipt)));
+    const jobs: HttpJob[] = [];
+    const done = new Set<string>();
+    for (const x of sales) {
+      const key = receiptKey(x.receipt);
+      if (voided.has(key) || done.has(key)) continue;
+      done.add(key);
+      const buyer = buyers.get(x);
+      const payload = buyer === undefined || x.receipt.customer_id !== undefined ? x.receipt : { ...x.receipt, customer_id: buyer };
+      jobs.push(...(await runAutomationsIn(trx, actor, 'receipt_add', payload, buyer, `receipt_add:${key}`, automations)));
+    }
+    return jobs;
   }
 
   /** Keeps the token → customer map and runs the token's automations inside the caller's transaction. */
@@ -136,7 +146,19 @@ export function eventMethods(ctx: ServiceContext, ledger: Ledger, http: HttpActi
      * a rollback.
      */
     inTransaction: {
-      receiptAdded: async (trx: Trx, actor: Actor, receipt: Receipt): Promise<AfterCommit> => afterCommit(await receiptAddedIn(trx, actor, receipt)),
+      receiptAdded: async (trx: Trx, actor: Actor, receipt: Receipt): Promise<AfterCommit> => afterCommit(await receiptsIn(trx, actor, [{ receipt }])),
+      /**
+       * The receipt (by its identity: store, receipt_id, purchase_at) did not happen: every usage,
+       * stamp, bonus and points entry recorded under it is reversed, once however often this is
+       * called, and a copy of it arriving later records nothing.
+       */
+      receiptVoided: async (trx: Trx, actor: Actor, receipt: ReceiptIdentity): Promise<AfterCommit> => afterCommit(await receiptsIn(trx, actor, [{ receipt, voided: true }])),
+      /**
+       * Several receipts in one transaction (a `POST /receipts` batch): what `receiptAdded` and
+       * `receiptVoided` do for each, but with every lock taken in one global order, so two
+       * batches never deadlock on PostgreSQL (calling the single-receipt functions in a loop can).
+       */
+      receiptsRecorded: async (trx: Trx, actor: Actor, batch: readonly ReceiptChange[]): Promise<AfterCommit> => afterCommit(await receiptsIn(trx, actor, batch)),
       tokenEvent: async (trx: Trx, actor: Actor, event: 'token_add' | 'token_remove', token: EventToken, eventKey: string): Promise<AfterCommit> =>
         afterCommit(await tokenEventIn(trx, actor, event, token, eventKey)),
       automations: async (trx: Trx, actor: Actor, event: AutomationEvent, payload: unknown, customerId: string | undefined, eventKey: string): Promise<AfterCommit> =>
@@ -157,7 +179,7 @@ export function eventMethods(ctx: ServiceContext, ledger: Ledger, http: HttpActi
       const jobs = await repo.transaction(async (trx): Promise<HttpJob[]> => {
         const at = now().toISOString();
         if (deliveryId !== undefined && !(await repo.recordDelivery(actor.accountId, deliveryId, event, at, trx))) return [];
-        if (event === 'receipt_add' && receipt !== undefined) return receiptAddedIn(trx, actor, receipt);
+        if (event === 'receipt_add' && receipt !== undefined) return receiptsIn(trx, actor, [{ receipt }]);
         if (token === undefined || event === 'receipt_add') return [];
         return tokenEventIn(trx, actor, event, token, deliveryId ?? `${token.token_id ?? `${token.type ?? ''}:${token.value ?? ''}`}`);
       });

@@ -9,7 +9,7 @@
 import type { GrantKind } from '@pos/core/discounts/types';
 import type { DiscountRefsTable, DiscountRulesTable } from '../../db/schema.ts';
 import { entityOf } from '../../db/entity.ts';
-import { monotonicId } from './ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import { grantKind, grantOf, optional } from './model.ts';
 import type { Trx } from './repo.ts';
 import { existingRule, liveRule, livenessOf, withStatistics, type Actor, type DiscountWithStats, type PageQuery, type ServiceContext, type State } from './shared.ts';

@@ -12,6 +12,8 @@ import {
   type Statistics,
 } from '@pos/core/contracts/discounts';
 import type { GrantKind, RefStatistics } from '@pos/core/discounts/types';
+import { isPointsRule, pointsRuleProblem } from '@pos/core/loyalty/bonus';
+import { refExpired as grantExpired, refStatistics, type LedgerTotals } from '@pos/core/loyalty/purchase-refs';
 import { entityOf, optional } from '../../db/entity.ts';
 import type { DiscountCampaignsTable, DiscountRefsTable, DiscountRulesTable, DiscountTotalsTable } from '../../db/schema.ts';
 
@@ -148,7 +150,7 @@ export function ruleProblem(d: RuleDraft): string | undefined {
   if (reward.values !== undefined && items.length === 0) return 'reward.values needs a non-empty requirement.item.items';
   const tz = d.limitation?.discount_hours?.timezone;
   if (tz !== undefined && !validTimeZone(tz)) return `limitation.discount_hours.timezone ${tz} is not an IANA time zone (e.g. Europe/Oslo)`;
-  return undefined;
+  return pointsRuleProblem(d);
 }
 
 // ------------------------------------------------------------------ statistics
@@ -223,29 +225,41 @@ export function currentStamp(stamps: ReadonlyArray<{ at: string; stamp: number }
   return stamps.reduce((sum, s) => (Date.parse(s.at) >= from ? sum + s.stamp : sum), 0);
 }
 
-/** One holder's statistics (a customer's ref, a customer's share of `*`, or the `/` ref). */
-export function holderStatistics(row: DiscountTotalsTable | undefined, rule: Pick<Discount, 'reward' | 'limitation'>, stamps: ReadonlyArray<{ at: string; stamp: number }>, now: Date): CustomerStatistics {
+/**
+ * One holder's statistics (a customer's ref, a customer's share of `*`, or the `/` ref). A points
+ * rule's `debit_balance` is the customer's bonus balance (`bonusBalance`; core/src/loyalty/bonus.ts),
+ * and may be negative.
+ */
+export function holderStatistics(
+  row: DiscountTotalsTable | undefined,
+  rule: Pick<Discount, 'reward' | 'limitation' | 'metadata'>,
+  stamps: ReadonlyArray<{ at: string; stamp: number }>,
+  now: Date,
+  bonusBalance = 0,
+): CustomerStatistics {
   return {
     ...counts(row),
-    debit_balance: isDebit(rule) ? Math.max(0, Math.round(rule.reward.value) - num(row, 'debit')) : 0,
+    debit_balance: isPointsRule(rule) ? bonusBalance : isDebit(rule) ? Math.max(0, Math.round(rule.reward.value) - num(row, 'debit')) : 0,
     current_stamp: currentStamp(stamps, rule, now),
   };
 }
 
-/** The engine's view of a holder; `debit_balance` only once the ref has been used. */
-export function engineStatistics(row: DiscountTotalsTable | undefined, rule: Pick<Discount, 'reward'>): RefStatistics {
-  const base = { usage: num(row, 'usage'), stamp: num(row, 'stamp'), amount: num(row, 'amount'), bonus: num(row, 'bonus') };
-  return row !== undefined && isDebit(rule) ? { ...base, debit_balance: Math.max(0, Math.round(rule.reward.value) - num(row, 'debit')) } : base;
-}
+/** A holder row as the ledger totals core reads. */
+export const ledgerTotals = (row: DiscountTotalsTable | undefined): LedgerTotals | undefined =>
+  row === undefined ? undefined : { usage: num(row, 'usage'), stamp: num(row, 'stamp'), amount: num(row, 'amount'), bonus: num(row, 'bonus'), debit: num(row, 'debit') };
+
+/** The engine's view of a holder (core's `refStatistics`); `debit_balance` only once the ref has been used. */
+export const engineStatistics = (row: DiscountTotalsTable | undefined, rule: Pick<Discount, 'reward'>): RefStatistics => refStatistics(ledgerTotals(row), rule);
 
 /**
  * "Expired" for a holder (contract §3.6): a limitation prevents further use — the repeat usage is
- * reached, or a debit rule's balance is spent.
+ * reached, or a debit rule's balance is spent. A points rule is never used up by its balance: the
+ * customer earns more.
  */
-export function usedUp(stats: Statistics, rule: Pick<Discount, 'reward' | 'limitation'>, used: boolean): boolean {
+export function usedUp(stats: Statistics, rule: Pick<Discount, 'reward' | 'limitation' | 'metadata'>, used: boolean): boolean {
   const repeat = rule.limitation?.discount_repeat_usage ?? -1;
   if (repeat >= 0 && stats.usage >= repeat) return true;
-  return isDebit(rule) && used && stats.debit_balance <= 0;
+  return isDebit(rule) && !isPointsRule(rule) && used && stats.debit_balance <= 0;
 }
 
 /**
@@ -253,10 +267,7 @@ export function usedUp(stats: Statistics, rule: Pick<Discount, 'reward' | 'limit
  * never after the rule's purchase_to). The engine leaves this to us: an expired ref is simply not
  * handed to it, and not listed.
  */
-export function refExpired(refCreatedAt: string, rule: Pick<Discount, 'limitation'>, at: Date): boolean {
-  const days = rule.limitation?.dynamic_purchase_to_days;
-  return days !== undefined && Date.parse(refCreatedAt) + days * DAY_MS < at.getTime();
-}
+export const refExpired = (refCreatedAt: string, rule: Pick<Discount, 'limitation'>, at: Date): boolean => grantExpired(refCreatedAt, rule, at.getTime());
 
 /** Is the rule visible to customers at `now` (visible_from, else purchase_from, up to purchase_to)? */
 export function visibleAt(d: Pick<Discount, 'visible_from' | 'requirement'>, now: Date): boolean {

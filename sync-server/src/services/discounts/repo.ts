@@ -9,10 +9,17 @@
  * Concurrency on PostgreSQL: a ledger write locks the refs it touches (`lockRefs`, in id order)
  * before its idempotency check, so two deliveries of the same receipt cannot both pass it; rule
  * rows of the totals are folded last, in rule order, so writers never wait on each other in a
- * cycle. SQLite has one writer and needs none of this.
+ * cycle. Work on one receipt (accrual, return, void) first takes that receipt's row in
+ * `loyalty_receipts` (`lockReceipts`), then refs, then rule rows; a batch of receipts takes all
+ * their rows (in receiptKey order) before any ref (receipt-accrual.ts), so the order is the same
+ * everywhere. SQLite has one writer and needs none of this.
+ *
+ * Batch reads and writes (a `POST /receipts` batch is up to 1,000 receipts) go in multi-row
+ * statements of `statementChunks` sizes, so their parameters stay inside both databases' limits
+ * and their SQL inside the statement cache.
  */
 import type { Kysely, Transaction, Updateable } from 'kysely';
-import type { Db } from '../../db/connect.ts';
+import { statementChunks, type Db } from '../../db/connect.ts';
 import type {
   AutomationRunsTable,
   AutomationsTable,
@@ -25,7 +32,8 @@ import type {
   DiscountTotalsTable,
   DiscountUsagesTable,
 } from '../../db/schema.ts';
-import { monotonicId } from './ids.ts';
+import type { LoyaltyReceiptsTable } from '../../db/tables/loyalty.ts';
+import { monotonicId } from '../../db/ids.ts';
 import { uniqueViolation } from '../../db/unique-violation.ts';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -58,26 +66,26 @@ export interface Delta {
   debit: number;
 }
 
-/** One ledger entry to append for a holder (ref + buyer). */
-export interface NewEntry extends Delta {
-  account_id: string;
-  discount_pk: string;
-  ref_id: string;
-  ref_grant: string;
-  customer_id: string | null;
-  buyer_key: string;
-  ref: string;
-  ref_type: string;
-  reverses: string | null;
-  purchase_at: string;
-  created_at: string;
-  created_by: string;
-}
+/** A ledger entry's idempotency key: (ref, buyer, ref_type, ref) is unique. */
+export type EntryKey = Pick<DiscountUsagesTable, 'ref_id' | 'buyer_key' | 'ref_type' | 'ref'>;
+export const entryKeyOf = (e: EntryKey): string => `${e.ref_id}\u0000${e.buyer_key}\u0000${e.ref_type}\u0000${e.ref}`;
 
-export type AppendResult = { kind: 'replay'; entry: DiscountUsagesTable } | { kind: 'appended'; entry: DiscountUsagesTable; newHolder: boolean };
+/** A holder row's key in `discount_totals`. */
+export type HolderKey = Pick<DiscountTotalsTable, 'discount_pk' | 'ref_id' | 'buyer_key'>;
 
 /** A ref joined with its rule, as the purchase-facing lists need it. */
 export type RefWithRule = DiscountRefsTable & { rule: DiscountRulesTable };
+
+/** Rows (or keys) per multi-row statement at most; a power of two for `statementChunks`. */
+const CHUNK = 128;
+
+/** Runs `read` over `keys` a chunk at a time and concatenates the rows. */
+async function inChunks<K, R>(keys: readonly K[], read: (chunk: K[]) => Promise<R[]>): Promise<R[]> {
+  if (keys.length === 0) return [];
+  const out: R[] = [];
+  for (const chunk of statementChunks(keys, CHUNK)) out.push(...(await read(chunk)));
+  return out;
+}
 
 export function createDiscountRepo(db: Db) {
   const k = db.kysely;
@@ -100,7 +108,7 @@ export function createDiscountRepo(db: Db) {
     q: Trx,
     key: { discount_pk: string; ref_id: string },
     d: Delta,
-    meta: { account_id: string; at: string; by: string; holders: number },
+    meta: { account_id: string; at: string; by: string; holders: number; entries: number },
   ): Promise<void> {
     await q
       .insertInto('discount_totals')
@@ -116,7 +124,7 @@ export function createDiscountRepo(db: Db) {
         bonus: d.bonus,
         debit: d.debit,
         holders: meta.holders,
-        entries: 1,
+        entries: meta.entries,
         card: '[]',
         created_at: meta.at,
         created_by: meta.by,
@@ -130,7 +138,7 @@ export function createDiscountRepo(db: Db) {
           bonus: eb('discount_totals.bonus', '+', d.bonus),
           debit: eb('discount_totals.debit', '+', d.debit),
           holders: eb('discount_totals.holders', '+', meta.holders),
-          entries: eb('discount_totals.entries', '+', 1),
+          entries: eb('discount_totals.entries', '+', meta.entries),
           updated_at: meta.at,
         })),
       )
@@ -197,7 +205,7 @@ export function createDiscountRepo(db: Db) {
     },
 
     rulesByIds: (accountId: string, ids: readonly string[], q: Q = k): Promise<DiscountRulesTable[]> =>
-      ids.length === 0 ? Promise.resolve([]) : q.selectFrom('discount_rules').selectAll().where('account_id', '=', accountId).where('id', 'in', [...ids]).execute(),
+      inChunks([...new Set(ids)], (chunk) => q.selectFrom('discount_rules').selectAll().where('account_id', '=', accountId).where('id', 'in', chunk).execute()),
 
     /** Every rule that is not deleted (what the engine is prepared with). */
     liveRules: (accountId: string): Promise<DiscountRulesTable[]> =>
@@ -232,7 +240,7 @@ export function createDiscountRepo(db: Db) {
       q.selectFrom('discount_refs').selectAll().where('account_id', '=', accountId).where('id', '=', refId).executeTakeFirst(),
 
     refsByIds: (accountId: string, ids: readonly string[], q: Q = k): Promise<DiscountRefsTable[]> =>
-      ids.length === 0 ? Promise.resolve([]) : q.selectFrom('discount_refs').selectAll().where('account_id', '=', accountId).where('id', 'in', [...ids]).execute(),
+      inChunks([...new Set(ids)], (chunk) => q.selectFrom('discount_refs').selectAll().where('account_id', '=', accountId).where('id', 'in', chunk).execute()),
 
     /** Inserts unless a unique key stops it (offering constraint, one live wildcard ref); true when inserted. */
     async insertRefIfAllowed(row: DiscountRefsTable, q: Trx): Promise<boolean> {
@@ -335,68 +343,59 @@ export function createDiscountRepo(db: Db) {
 
     // ------------------------------------------------------------ ledger
 
-    /**
-     * Appends one entry for a holder and folds it into the holder's row (totals and stamp card,
-     * `foldCard` maps the card's JSON to its new JSON) and the ref's row; the rule's row is the
-     * caller's to fold (`addRuleTotals`, after all entries). The caller holds the ref's lock. A
-     * replayed idempotency key returns the original entry and changes nothing.
-     */
-    async appendEntry(e: NewEntry, foldCard: (cardJson: string) => string, q: Trx): Promise<AppendResult> {
-      const existing = await q
-        .selectFrom('discount_usages')
-        .selectAll()
-        .where('ref_id', '=', e.ref_id)
-        .where('buyer_key', '=', e.buyer_key)
-        .where('ref_type', '=', e.ref_type)
-        .where('ref', '=', e.ref)
-        .executeTakeFirst();
-      if (existing !== undefined) return { kind: 'replay', entry: existing };
-      const d: Delta = { usage: e.usage, stamp: e.stamp, amount: e.amount, bonus: e.bonus, debit: e.debit };
-      const holder = await q
-        .selectFrom('discount_totals')
-        .selectAll()
-        .where('discount_pk', '=', e.discount_pk)
-        .where('ref_id', '=', e.ref_id)
-        .where('buyer_key', '=', e.buyer_key)
-        .executeTakeFirst();
-      const card = foldCard(holder?.card ?? '[]');
-      const seq = Number(holder?.entries ?? 0) + 1;
-      if (holder === undefined) {
-        await q
-          .insertInto('discount_totals')
-          .values({
-            discount_pk: e.discount_pk, ref_id: e.ref_id, buyer_key: e.buyer_key, id: monotonicId(), account_id: e.account_id, customer_id: e.customer_id,
-            ...d, holders: 1, entries: 1, card, created_at: e.created_at, created_by: e.created_by, updated_at: e.created_at,
-          })
-          .execute();
-      } else {
-        await q
-          .updateTable('discount_totals')
-          .set((eb) => ({
-            usage: eb('usage', '+', d.usage),
-            stamp: eb('stamp', '+', d.stamp),
-            amount: eb('amount', '+', d.amount),
-            bonus: eb('bonus', '+', d.bonus),
-            debit: eb('debit', '+', d.debit),
-            entries: seq,
-            card,
-            updated_at: e.created_at,
-          }))
-          .where('discount_pk', '=', e.discount_pk)
-          .where('ref_id', '=', e.ref_id)
-          .where('buyer_key', '=', e.buyer_key)
-          .execute();
-      }
-      const newHolder = holder === undefined;
-      await addToAggregate(q, { discount_pk: e.discount_pk, ref_id: e.ref_id }, d, { account_id: e.account_id, at: e.created_at, by: e.created_by, holders: newHolder ? 1 : 0 });
-      const entry: DiscountUsagesTable = { ...e, id: monotonicId(), seq };
-      await q.insertInto('discount_usages').values(entry).execute();
-      return { kind: 'appended', entry, newHolder };
+    /** Which of these idempotency keys the ledger has already (as `entryKeyOf` strings). */
+    async existingEntryKeys(accountId: string, keys: readonly EntryKey[], q: Trx): Promise<Set<string>> {
+      const refTypes = [...new Set(keys.map((e) => e.ref_type))];
+      // By (account, ref, ref_type) — the index a receipt's or claim's entries are found by — then
+      // narrowed to the holders asked about.
+      const rows = await inChunks([...new Set(keys.map((e) => e.ref))], (chunk) =>
+        q.selectFrom('discount_usages').select(['ref_id', 'buyer_key', 'ref_type', 'ref'])
+          .where('account_id', '=', accountId).where('ref', 'in', chunk).where('ref_type', 'in', refTypes).execute());
+      return new Set(rows.map(entryKeyOf));
+    },
+
+    /** Holder rows (totals, card, last seq) of these holders; absent ones have none yet. */
+    holderRows: (keys: readonly HolderKey[], q: Trx): Promise<DiscountTotalsTable[]> =>
+      inChunks(keys, (chunk) =>
+        q.selectFrom('discount_totals').selectAll()
+          .where((eb) => eb(eb.refTuple('discount_pk', 'ref_id', 'buyer_key'), 'in', chunk.map((h) => eb.tuple(h.discount_pk, h.ref_id, h.buyer_key))))
+          .execute()),
+
+    insertHolder: async (row: DiscountTotalsTable, q: Trx): Promise<void> => {
+      await q.insertInto('discount_totals').values(row).execute();
+    },
+
+    /** Folds deltas into a holder row and sets its card and last seq. The caller holds the ref's lock. */
+    updateHolder: async (key: HolderKey, d: Delta, set: { entries: number; card: string; updated_at: string }, q: Trx): Promise<void> => {
+      await q
+        .updateTable('discount_totals')
+        .set((eb) => ({
+          usage: eb('usage', '+', d.usage),
+          stamp: eb('stamp', '+', d.stamp),
+          amount: eb('amount', '+', d.amount),
+          bonus: eb('bonus', '+', d.bonus),
+          debit: eb('debit', '+', d.debit),
+          ...set,
+        }))
+        .where('discount_pk', '=', key.discount_pk)
+        .where('ref_id', '=', key.ref_id)
+        .where('buyer_key', '=', key.buyer_key)
+        .execute();
+    },
+
+    /** Folds deltas of `entries` new entries (and `holders` new holders) into a ref's row over all its holders. */
+    async addRefTotals(accountId: string, discountPk: string, refId: string, d: Delta, n: { holders: number; entries: number }, at: string, by: string, q: Trx): Promise<void> {
+      await addToAggregate(q, { discount_pk: discountPk, ref_id: refId }, d, { account_id: accountId, at, by, ...n });
+    },
+
+    /** Appends ledger entries (their keys checked new by the caller, under the refs' locks). */
+    async insertEntries(rows: readonly DiscountUsagesTable[], q: Trx): Promise<void> {
+      for (const chunk of statementChunks(rows, CHUNK / 2)) await q.insertInto('discount_usages').values(chunk).execute();
     },
 
     /** Folds deltas into a rule's totals row. */
     async addRuleTotals(accountId: string, discountPk: string, d: Delta, newHolders: number, at: string, by: string, q: Trx): Promise<void> {
-      await addToAggregate(q, { discount_pk: discountPk, ref_id: '' }, d, { account_id: accountId, at, by, holders: newHolders });
+      await addToAggregate(q, { discount_pk: discountPk, ref_id: '' }, d, { account_id: accountId, at, by, holders: newHolders, entries: 1 });
     },
 
     /** Replaces a holder's stamp card (after a reversal, rebuilt from the ledger). */
@@ -408,17 +407,32 @@ export function createDiscountRepo(db: Db) {
     allHolderEntries: (refId: string, buyerKey: string, q: Q = k): Promise<DiscountUsagesTable[]> =>
       q.selectFrom('discount_usages').selectAll().where('ref_id', '=', refId).where('buyer_key', '=', buyerKey).orderBy('seq').execute(),
 
-    /** Entries made by one operation (e.g. a claim) that no other entry reverses yet. */
-    unreversedEntries: (accountId: string, refType: string, ref: string, q: Q = k): Promise<DiscountUsagesTable[]> =>
+    /** Entries made by one operation (a claim, a receipt: one or more ref types) that no other entry reverses yet. */
+    unreversedEntries: (accountId: string, refType: string | readonly string[], ref: string, q: Q = k): Promise<DiscountUsagesTable[]> =>
       q
         .selectFrom('discount_usages as u')
         .selectAll('u')
         .where('u.account_id', '=', accountId)
-        .where('u.ref_type', '=', refType)
+        .where('u.ref_type', 'in', typeof refType === 'string' ? [refType] : [...refType])
         .where('u.ref', '=', ref)
         .where((eb) => eb.not(eb.exists(eb.selectFrom('discount_usages as r').select('r.id').whereRef('r.reverses', '=', 'u.id'))))
         .orderBy('u.ref_id')
         .execute(),
+
+    /** `unreversedEntries` of several operations at once, ordered by operation, then ref, then seq. */
+    unreversedEntriesOf: (accountId: string, refTypes: readonly string[], refs: readonly string[], q: Trx): Promise<DiscountUsagesTable[]> =>
+      inChunks([...new Set(refs)].sort(), (chunk) =>
+        q
+          .selectFrom('discount_usages as u')
+          .selectAll('u')
+          .where('u.account_id', '=', accountId)
+          .where('u.ref_type', 'in', [...refTypes])
+          .where('u.ref', 'in', chunk)
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('discount_usages as r').select('r.id').whereRef('r.reverses', '=', 'u.id'))))
+          .orderBy('u.ref')
+          .orderBy('u.ref_id')
+          .orderBy('u.seq')
+          .execute()),
 
     /** Totals of holders: these refs, bought by `buyerKey`. */
     holderTotals: (refIds: readonly string[], buyerKey: string, q: Q = k): Promise<DiscountTotalsTable[]> =>
@@ -453,6 +467,101 @@ export function createDiscountRepo(db: Db) {
         .limit(perHolder)
         .execute();
       return rows.reverse();
+    },
+
+    /** The rules an operation (a receipt: these ref types under its key) already has entries for. */
+    async recordedRuleIds(accountId: string, refTypes: readonly string[], ref: string, q: Q = k): Promise<Set<string>> {
+      const rows = await q
+        .selectFrom('discount_usages')
+        .select('discount_pk')
+        .distinct()
+        .where('account_id', '=', accountId)
+        .where('ref', '=', ref)
+        .where('ref_type', 'in', [...refTypes])
+        .execute();
+      return new Set(rows.map((r) => r.discount_pk));
+    },
+
+    /** `recordedRuleIds` of several operations at once: ref → rule ids with entries under it. */
+    async recordedRuleIdsOf(accountId: string, refTypes: readonly string[], refs: readonly string[], q: Trx): Promise<Map<string, Set<string>>> {
+      const rows = await inChunks([...new Set(refs)], (chunk) =>
+        q.selectFrom('discount_usages').select(['ref', 'discount_pk']).distinct()
+          .where('account_id', '=', accountId).where('ref', 'in', chunk).where('ref_type', 'in', [...refTypes]).execute());
+      const out = new Map<string, Set<string>>();
+      for (const r of rows) out.set(r.ref, (out.get(r.ref) ?? new Set<string>()).add(r.discount_pk));
+      return out;
+    },
+
+    /**
+     * Holder rows of these customers (their own refs and their share of `*` refs, deleted refs
+     * and rules included), each with its rule row.
+     */
+    async customerHoldings(accountId: string, customerIds: readonly string[], q: Q = k): Promise<Array<DiscountTotalsTable & { rule: DiscountRulesTable }>> {
+      if (customerIds.length === 0) return [];
+      const rows = await q
+        .selectFrom('discount_totals')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('customer_id', 'in', [...customerIds])
+        .where('ref_id', '<>', '')
+        .where('buyer_key', '<>', '')
+        .orderBy('ref_id')
+        .execute();
+      const pks = [...new Set(rows.map((r) => r.discount_pk))];
+      const rules = new Map((pks.length === 0 ? [] : await q.selectFrom('discount_rules').selectAll().where('id', 'in', pks).execute()).map((r) => [r.id, r]));
+      return rows.flatMap((t) => {
+        const rule = rules.get(t.discount_pk);
+        return rule === undefined ? [] : [{ ...t, rule }];
+      });
+    },
+
+    /** Refs given to these customers personally (deleted ones too), with their rules, in id order. */
+    async customerRefsOf(accountId: string, customerIds: readonly string[]): Promise<RefWithRule[]> {
+      if (customerIds.length === 0) return [];
+      const rows = await k.selectFrom('discount_refs').selectAll().where('account_id', '=', accountId).where('customer_id', 'in', [...customerIds]).orderBy('id').execute();
+      return withRules(rows);
+    },
+
+    // ------------------------------------------------------------ receipts seen by the ledger
+
+    /**
+     * The receipts' rows, inserted on first sight; on PostgreSQL locked until the transaction
+     * ends, so everything done for one receipt happens one transaction at a time (a concurrent
+     * first insert waits for the other's commit, then finds its row). `rows` must be in
+     * receipt_key order: all are inserted in that order, then all are locked in it, which two
+     * batches can never do in a cycle.
+     */
+    async lockReceipts(rows: readonly LoyaltyReceiptsTable[], q: Trx): Promise<Map<string, LoyaltyReceiptsTable>> {
+      const [first] = rows;
+      if (first === undefined) return new Map();
+      for (const chunk of statementChunks(rows, CHUNK)) {
+        await q.insertInto('loyalty_receipts').values(chunk).onConflict((oc) => oc.columns(['account_id', 'receipt_key']).doNothing()).execute();
+      }
+      const found = await inChunks(rows.map((r) => r.receipt_key), (chunk) => {
+        const qb = q.selectFrom('loyalty_receipts').selectAll().where('account_id', '=', first.account_id).where('receipt_key', 'in', chunk).orderBy('receipt_key');
+        return (postgres ? qb.forUpdate() : qb).execute();
+      });
+      return new Map(found.map((r) => [r.receipt_key, r]));
+    },
+
+    /** Marks receipts voided (once each; a later void keeps the first time). */
+    markReceiptsVoided: async (accountId: string, keys: readonly string[], del: { at: string; by: string }, q: Trx): Promise<void> => {
+      for (const chunk of statementChunks(keys, CHUNK)) {
+        await q
+          .updateTable('loyalty_receipts')
+          .set({ voided_at: del.at, voided_by: del.by })
+          .where('account_id', '=', accountId)
+          .where('receipt_key', 'in', chunk)
+          .where('voided_at', 'is', null)
+          .execute();
+      }
+    },
+
+    /** Receipt key → POS receipt_id, for showing a receipt's entries. */
+    async receiptIdsByKey(accountId: string, keys: readonly string[]): Promise<Map<string, string>> {
+      if (keys.length === 0) return new Map();
+      const rows = await k.selectFrom('loyalty_receipts').select(['receipt_key', 'receipt_id']).where('account_id', '=', accountId).where('receipt_key', 'in', [...new Set(keys)]).execute();
+      return new Map(rows.map((r) => [r.receipt_key, r.receipt_id]));
     },
 
     // ------------------------------------------------------------ claims
@@ -516,6 +625,25 @@ export function createDiscountRepo(db: Db) {
       const rows = await qb.limit(2).execute();
       // A bare value that two customers hold (under different token types) names nobody.
       return rows.length === 1 ? rows[0]?.customer_id : undefined;
+    },
+
+    /**
+     * Live tokens matching any of these (by token_id, by type + value, or by value alone), for
+     * resolving many receipts' buyers in one query; the caller applies `resolveToken`'s rules.
+     */
+    async liveTokensMatching(accountId: string, t: { tokenIds: readonly string[]; typed: ReadonlyArray<{ type: string; value: string }>; values: readonly string[] }, q: Q = k): Promise<DiscountCustomerTokensTable[]> {
+      if (t.tokenIds.length === 0 && t.typed.length === 0 && t.values.length === 0) return [];
+      return q
+        .selectFrom('discount_customer_tokens')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('removed_at', 'is', null)
+        .where((eb) => eb.or([
+          ...(t.tokenIds.length === 0 ? [] : [eb('token_id', 'in', [...t.tokenIds])]),
+          ...(t.typed.length === 0 ? [] : [eb(eb.refTuple('token_type', 'token_value'), 'in', t.typed.map((x) => eb.tuple(x.type, x.value)))]),
+          ...(t.values.length === 0 ? [] : [eb('token_value', 'in', [...t.values])]),
+        ]))
+        .execute();
     },
 
     // ------------------------------------------------------------ event deliveries

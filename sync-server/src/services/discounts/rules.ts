@@ -10,7 +10,7 @@ import { discountType, type Discount, type DiscountPost, type DiscountPut, type 
 import type { DiscountRulesTable } from '../../db/schema.ts';
 import { ApiError, badRequest } from '../../errors.ts';
 import { automationBody, grantedRuleIds } from './automations.ts';
-import { monotonicId } from './ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import { aggregateStatistics, bodyOf, isoUtc, normaliseDraft, optional, ruleProblem, storedRule, toDiscount, type RuleDraft } from './model.ts';
 import type { PreparedRulesCache } from './prepared-rules.ts';
 import type { Liveness, Trx } from './repo.ts';

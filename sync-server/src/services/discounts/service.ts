@@ -7,8 +7,11 @@
  * - grants.ts (granting refs, a rule's customers), customer-refs.ts (a customer's rules and refs),
  *   public-rules.ts;
  * - usage-ledger.ts (ledger, stamp cards, statistics, usages), calculation.ts, claims.ts;
+ * - receipt-accrual.ts (a receipt's usage once per (receipt, rule), returns, voids),
+ *   bonus-balances.ts (customers' bonus points; the decisions are core/src/loyalty/bonus.ts),
+ *   customer-updates.ts (`discount_customer_update` webhook events);
  * - events.ts (events and running automations), automation-crud.ts, sync-docs.ts (the tills'
- *   replication loader); shared.ts holds what several parts use.
+ *   replication loaders: rules, customers' loyalty); shared.ts holds what several parts use.
  *
  * Choices where Dintero's contract is silent, across parts:
  * - Rule ids, ref ids, claim ids and automation ids are UUIDv7s that increase in creation order;
@@ -27,10 +30,12 @@ import { calculationMethods } from './calculation.ts';
 import { campaignMethods } from './campaigns.ts';
 import { claimMethods } from './claims.ts';
 import { customerRefMethods } from './customer-refs.ts';
+import { customerUpdates } from './customer-updates.ts';
 import { eventMethods } from './events.ts';
 import { grantMethods } from './grants.ts';
 import { createPreparedRules } from './prepared-rules.ts';
 import { publicRuleMethods } from './public-rules.ts';
+import { receiptAccrual } from './receipt-accrual.ts';
 import type { DiscountRepo } from './repo.ts';
 import { ruleMethods } from './rules.ts';
 import { searchMethods } from './search.ts';
@@ -40,7 +45,8 @@ import { createLedger, usageMethods } from './usage-ledger.ts';
 
 export type { ClaimView } from './claims.ts';
 export type { CustomerRule } from './customer-refs.ts';
-export type { DiscountEvent, EventBody, EventToken } from './events.ts';
+export type { DiscountEvent, EventBody, EventToken, ReceiptChange } from './events.ts';
+export type { ReceiptIdentity } from './receipt-accrual.ts';
 export type { RuleCustomer } from './grants.ts';
 export type { PublicRule } from './public-rules.ts';
 export type { RuleListQuery } from './rules.ts';
@@ -58,6 +64,7 @@ export function createDiscountService(repo: DiscountRepo, clock: Clock, opts: Se
   const http = createHttpActions(opts.log, opts.fetch);
   const prepared = createPreparedRules(repo);
   const ledger = createLedger(ctx);
+  const updates = customerUpdates(ctx, ledger);
 
   return {
     /** Waits for automation HTTP actions in flight (app shutdown, tests). */
@@ -69,8 +76,8 @@ export function createDiscountService(repo: DiscountRepo, clock: Clock, opts: Se
     ...publicRuleMethods(ctx),
     ...campaignMethods(ctx),
     ...calculationMethods(ctx, prepared, ledger),
-    ...claimMethods(ctx, ledger),
-    ...eventMethods(ctx, ledger, http),
+    ...claimMethods(ctx, ledger, updates),
+    ...eventMethods(ctx, receiptAccrual(ctx, ledger), updates, http),
     ...automationMethods(ctx),
     ...searchMethods(ctx),
     ...syncDocMethods(ctx),

@@ -63,3 +63,42 @@ export async function resolveBuyer(repo: DiscountRepo, accountId: string, receip
   if (token === undefined) return undefined;
   return repo.resolveToken(accountId, token, trx);
 }
+
+/**
+ * `resolveBuyer` for many receipts with one query (none when every receipt names its customer or
+ * has no token). The same rules as `resolveToken`: by token_id, else type + value, else value
+ * alone; a match that is not exactly one live token names nobody.
+ */
+export async function resolveBuyers(repo: DiscountRepo, accountId: string, receipts: readonly Receipt[], trx?: Trx): Promise<Array<string | undefined>> {
+  type Token = NonNullable<NonNullable<Receipt['customer']>['token']>;
+  const tokenOf = (r: Receipt): Token | undefined => (r.customer_id !== undefined && r.customer_id !== '' ? undefined : r.customer?.token);
+  const tokens = receipts.flatMap((r): Token[] => {
+    const t = tokenOf(r);
+    return t === undefined ? [] : [t];
+  });
+  const tokenIds = tokens.flatMap((t) => (t.token_id === undefined ? [] : [t.token_id]));
+  const typed = tokens.flatMap((t) => (t.token_id === undefined && t.type !== undefined && t.value !== undefined ? [{ type: t.type, value: t.value }] : []));
+  const values = tokens.flatMap((t) => (t.token_id === undefined && t.type === undefined && t.value !== undefined ? [t.value] : []));
+  const live = await repo.liveTokensMatching(accountId, { tokenIds, typed, values }, trx);
+  const group = (key: (x: (typeof live)[number]) => string | null): Map<string, string[]> => {
+    const out = new Map<string, string[]>();
+    for (const x of live) {
+      const k = key(x);
+      if (k !== null) out.set(k, [...(out.get(k) ?? []), x.customer_id]);
+    }
+    return out;
+  };
+  const byId = group((x) => x.token_id);
+  const byTypeValue = group((x) => `${x.token_type}\u0000${x.token_value}`);
+  const byValue = group((x) => x.token_value);
+  const only = (customers: readonly string[] | undefined): string | undefined => (customers?.length === 1 ? customers[0] : undefined);
+  return receipts.map((r) => {
+    if (r.customer_id !== undefined && r.customer_id !== '') return r.customer_id;
+    const t = tokenOf(r);
+    if (t === undefined) return undefined;
+    if (t.token_id !== undefined) return only(byId.get(t.token_id));
+    if (t.value !== undefined && t.type !== undefined) return only(byTypeValue.get(`${t.type}\u0000${t.value}`));
+    if (t.value !== undefined) return only(byValue.get(t.value));
+    return undefined;
+  });
+}
