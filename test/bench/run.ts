@@ -8,6 +8,8 @@ import { parseBenchArgs, printTable, writeJson, type Metric } from './report.ts'
 import { tillBench } from './till.bench.ts';
 import { availableForReceiptBench, engineBench } from './discounts.bench.ts';
 import { walletBench } from './wallet.bench.ts';
+import { webhooksBench } from './webhooks.bench.ts';
+import { receiptsBench } from './receipts.bench.ts';
 
 interface Suite {
   /** Metric ids this suite produces, for --only. */
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
     },
     { ids: ['engine.recalc.50x1000.p50_ms', 'engine.recalc.50x1000.p99_ms'], run: () => Promise.resolve(engineBench()) },
     { ids: ['discounts.available_for_receipt.rps'], run: () => availableForReceiptBench(sqlite) },
+    { ids: ['webhooks.delivery.rps'], run: () => webhooksBench(sqlite, { events: 5000, runs: 3, id: 'webhooks.delivery.rps' }) },
+    { ids: ['receipts.ingest.rps'], run: () => receiptsBench(sqlite) },
   ];
   const selected = suites.filter((s) => args.only === undefined || s.ids.some((id) => id.startsWith(args.only ?? '')));
   if (selected.length === 0) throw new Error(`no metric starts with ${args.only ?? ''}`);
