@@ -26,9 +26,23 @@ import { createDiscountRepo } from './services/discounts/repo.ts';
 import { discountRoutes } from './services/discounts/routes.ts';
 import { createDiscountService } from './services/discounts/service.ts';
 import { createSyncRepo } from './services/sync/repo.ts';
+import { createCustomerRepo } from './services/customers/repo.ts';
+import { customerRoutes } from './services/customers/routes.ts';
+import { createCustomerService, logVerificationSender, type VerificationSender } from './services/customers/service.ts';
+import { createLocationRepo } from './services/locations/repo.ts';
+import { locationRoutes } from './services/locations/routes.ts';
+import { createLocationService } from './services/locations/service.ts';
 import { syncRoutes } from './services/sync/routes.ts';
 import { createSyncService } from './services/sync/service.ts';
+import { createWebhookRepo } from './services/webhooks/repo.ts';
+import { webhookRoutes } from './services/webhooks/routes.ts';
+import { createWebhookService } from './services/webhooks/service.ts';
+import { createDispatcher, DEFAULT_DELIVERY, type DeliveryOptions } from './services/webhooks/dispatcher.ts';
 import { scopesFor } from '@pos/core';
+import { createReceiptRepo } from './services/receipts/repo.ts';
+import { receiptRoutes } from './services/receipts/routes.ts';
+import { createReceiptService } from './services/receipts/service.ts';
+import { createReceiptTokens } from './services/receipts/token.ts';
 
 export interface AppOptions {
   db: Db;
@@ -44,6 +58,12 @@ export interface AppOptions {
   syncPollMs?: number;
   /** How often revoked clients are re-read from the database (ms); 0 disables the timer. */
   revocationRefreshMs?: number;
+  /** Delivers customers' email/phone verification codes; the default writes them to the server log. */
+  verificationSender?: VerificationSender;
+  /** Accept webhook URLs on loopback/private/placeholder hosts (development mode only: a receiver on this machine). */
+  allowLoopbackHooks?: boolean;
+  /** Webhook delivery tuning (retry base, timeout, poll interval …); defaults in webhooks/dispatcher.ts. */
+  hookDelivery?: Partial<DeliveryOptions>;
 }
 
 export interface BuiltApp {
@@ -101,6 +121,16 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   discountRoutes(app, discountService);
   // Automation HTTP actions run after their event's commit; let them finish before the database closes.
   app.addHook('onClose', () => discountService.drain());
+  const customerService = createCustomerService(createCustomerRepo(opts.db), clock, {
+    discounts: discountService,
+    verificationSender: opts.verificationSender ?? logVerificationSender(app.log),
+  });
+  customerRoutes(app, customerService);
+  locationRoutes(app, createLocationService(createLocationRepo(opts.db), clock));
+  const receiptRepo = createReceiptRepo(opts.db);
+  const receiptTokens = createReceiptTokens(issuer, () => receiptRepo.getOrCreateSecret('receipt_token_secret', clock.now().toISOString()));
+  const receiptLoyalty = { receiptsRecorded: discountService.inTransaction.receiptsRecorded };
+  receiptRoutes(app, createReceiptService(receiptRepo, clock, { loyalty: receiptLoyalty, tokens: receiptTokens, log: app.log }));
 
   const productScopes = scopesFor('products', 'read:products', 'write:products');
   const sync = createSyncService(createSyncRepo(opts.db), {
@@ -109,8 +139,17 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     product_groups: { scopes: productScopes, load: productService.sync.groups },
     gift_cards: { scopes: scopesFor('wallets', 'read:wallets'), load: walletService.syncGiftCards },
     discount_rules: { scopes: scopesFor('discounts', 'read:discounts'), load: discountService.syncDiscountRules },
+    customers: { scopes: scopesFor('customers', 'read:customers'), load: customerService.syncCustomers },
+    customer_loyalty: { scopes: scopesFor('discounts', 'read:discounts'), load: discountService.syncCustomerLoyalty },
   }, { pollMs: opts.syncPollMs });
   syncRoutes(app, sync, clock);
+
+  const webhookRepo = createWebhookRepo(opts.db);
+  const allowLoopbackHooks = opts.allowLoopbackHooks ?? false;
+  webhookRoutes(app, createWebhookService(webhookRepo, clock, { allowLoopback: allowLoopbackHooks }));
+  const dispatcher = createDispatcher(webhookRepo, clock, app.log, { ...DEFAULT_DELIVERY, ...opts.hookDelivery, allowLoopback: allowLoopbackHooks });
+  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onClose', () => dispatcher.stop());
 
   if ((opts.revocationRefreshMs ?? 5000) > 0) {
     const timer = setInterval(() => {

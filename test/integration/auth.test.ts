@@ -125,12 +125,16 @@ describe.each(dbTargets())('auth on $name', (target) => {
       'GET /v1/openapi.json',
       'POST /v1/accounts/:aid/auth/token',
     ]);
+    // Replication routes serve another service's data and carry that service's scopes.
+    const owner: Record<string, string> = { products: 'products', tax_groups: 'products', product_groups: 'products', gift_cards: 'wallets', discount_rules: 'discounts', customers: 'customers', customer_loyalty: 'discounts' };
     for (const r of h.built.routes.filter((x) => !x.public)) {
       const segment = /^\/v1\/accounts\/:aid\/(\w+)/.exec(r.url)?.[1] ?? '(not under an account)';
-      // Replication routes serve another service's data and carry that service's scopes.
-      const service = segment === 'sync' ? ({ products: 'products', tax_groups: 'products', product_groups: 'products', gift_cards: 'wallets', discount_rules: 'discounts' } as Record<string, string>)[r.url.split('/')[5] ?? ''] : segment;
-      expect(r.scopes, `${r.method} ${r.url}`).toContain(`admin:${service ?? '(unknown collection)'}`);
+      const collection = r.url.split('/')[5] ?? '';
+      // The multiplexed change stream (`/sync/stream`) serves every collection: all their owners' scopes.
+      const services = segment !== 'sync' ? [segment] : collection === 'stream' ? [...new Set(Object.values(owner))] : [owner[collection] ?? '(unknown collection)'];
+      for (const service of services) expect(r.scopes, `${r.method} ${r.url}`).toContain(`admin:${service}`);
     }
+    expect(h.built.routes.some((r) => r.url === '/v1/accounts/:aid/sync/stream')).toBe(true);
   });
 });
 
