@@ -5,15 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomerDocSchema, type Checkpoint, type CustomerDoc } from '@pos/core';
 import { dbTargets } from '../support/databases.ts';
-import { NOW, ok, type Store } from '../support/discounts.ts';
+import { NOW, ok, pullPage, type PullPage, type Store } from '../support/discounts.ts';
 import { manualClock, startHarness, type Harness } from '../support/harness.ts';
 import { addToken, createCustomer, customerStore } from '../support/customers.ts';
 
-interface Page {
-  documents: CustomerDoc[];
-  checkpoint: Checkpoint;
-  remaining: number;
-}
 
 describe.each(dbTargets())('customers replication on $name', (target) => {
   const clock = manualClock(new Date(NOW));
@@ -23,12 +18,7 @@ describe.each(dbTargets())('customers replication on $name', (target) => {
   });
   afterAll(() => h.close());
 
-  const pull = async (s: Store, token: string, after?: Checkpoint): Promise<Page> => {
-    const q = after === undefined ? '' : `&txid=${after.txid}&seq=${after.seq}`;
-    const page = ok<Page>(await s.call('GET', `/sync/customers/pull?limit=100${q}`, undefined, { token }));
-    for (const d of page.documents) CustomerDocSchema.parse(d);
-    return page;
-  };
+  const pull = (s: Store, token: string, after?: Checkpoint): Promise<PullPage<CustomerDoc>> => pullPage(s, 'customers', CustomerDocSchema, token, after);
 
   it('a created customer arrives with its tokens; token and profile changes follow; a deletion is a tombstone', async () => {
     const s = await customerStore(h, '8');

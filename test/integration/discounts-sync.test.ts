@@ -5,14 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscountRuleDocSchema, type Checkpoint, type DiscountRuleDoc } from '@pos/core';
 import { dbTargets } from '../support/databases.ts';
-import { createRule, grant, newStore, NOW, ok, receiptBody, refOf, sendEvent, type Store } from '../support/discounts.ts';
+import { createRule, grant, newStore, NOW, ok, pullPage, receiptBody, refOf, sendEvent, type PullPage, type Store } from '../support/discounts.ts';
 import { manualClock, startHarness, type Harness } from '../support/harness.ts';
 
-interface Page {
-  documents: DiscountRuleDoc[];
-  checkpoint: Checkpoint;
-  remaining: number;
-}
 
 describe.each(dbTargets())('discount_rules replication on $name', (target) => {
   const clock = manualClock(new Date(NOW));
@@ -22,12 +17,7 @@ describe.each(dbTargets())('discount_rules replication on $name', (target) => {
   });
   afterAll(() => h.close());
 
-  const pull = async (s: Store, token: string, after?: Checkpoint): Promise<Page> => {
-    const q = after === undefined ? '' : `&txid=${after.txid}&seq=${after.seq}`;
-    const page = ok<Page>(await s.call('GET', `/sync/discount_rules/pull?limit=100${q}`, undefined, { token }));
-    for (const d of page.documents) DiscountRuleDocSchema.parse(d);
-    return page;
-  };
+  const pull = (s: Store, token: string, after?: Checkpoint): Promise<PullPage<DiscountRuleDoc>> => pullPage(s, 'discount_rules', DiscountRuleDocSchema, token, after);
 
   it('a created rule, a grant to /, a recorded usage and a deactivation each reach a pull; customer grants do not', async () => {
     const s = await newStore(h, '5');

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
+import type { z } from 'zod';
+import type { Checkpoint } from '@pos/core';
 import type { Harness } from './harness.ts';
 
 export interface Statistics {
@@ -183,4 +185,18 @@ export function sendEvent(s: Store, event: string, body: unknown, delivery: stri
 
 export async function rulesCount(s: Store): Promise<number> {
   return ok<Rule[]>(await s.call('GET', '/discounts/rules?state=all&limit=100')).length;
+}
+
+/** One page of a replication pull (RxDB's protocol, our `/sync` extension). */
+export interface PullPage<T> {
+  documents: T[];
+  checkpoint: Checkpoint;
+  remaining: number;
+}
+
+/** Pulls a page of `collection` after `after`, checking every document against its core schema. */
+export async function pullPage<T>(s: Store, collection: string, schema: z.ZodType<T>, token: string, after?: Checkpoint): Promise<PullPage<T>> {
+  const q = after === undefined ? '' : `&txid=${after.txid}&seq=${after.seq}`;
+  const page = ok<{ documents: unknown[]; checkpoint: Checkpoint; remaining: number }>(await s.call('GET', `/sync/${collection}/pull?limit=100${q}`, undefined, { token }));
+  return { ...page, documents: page.documents.map((d) => schema.parse(d)) };
 }

@@ -108,12 +108,8 @@ export const CustomerPutSchema = z.strictObject({
   metadata: MetadataSchema.nullable().optional(),
   ...loginFields,
   customer_id: z.string().optional().describe('Ignored when equal to the path; use change_customer_id to change it'),
-  id: z.string().optional(),
-  created_at: z.string().optional(),
-  created_by: z.string().optional(),
-  updated_at: z.string().optional(),
-  deleted_at: z.string().optional(),
-  deleted_by: z.string().optional(),
+  // A PUT may echo the read-only Entity fields of a GET; they are ignored.
+  ...EntitySchema.partial().shape,
 });
 export type CustomerPut = z.infer<typeof CustomerPutSchema>;
 

@@ -45,12 +45,8 @@ export type LocationPost = z.infer<typeof LocationPostSchema>;
 export const LocationPutSchema = LocationPostSchema.extend({
   location_id: z.string().optional().describe('Ignored when equal to the path'),
   account_id: z.string().optional(),
-  id: z.string().optional(),
-  created_at: z.string().optional(),
-  created_by: z.string().optional(),
-  updated_at: z.string().optional(),
-  deleted_at: z.string().optional(),
-  deleted_by: z.string().optional(),
+  // A PUT may echo the read-only Entity fields of a GET; they are ignored.
+  ...EntitySchema.partial().shape,
 });
 export type LocationPut = z.infer<typeof LocationPutSchema>;
 
