@@ -27,7 +27,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
-import { timeOrderedId } from '../../db/ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import type { Database } from '../../db/schema.ts';
 import type { HookAttemptsTable, HookDeliveriesTable, HookSubscriptionsTable } from '../../db/tables/webhooks.ts';
 import type { Transaction } from 'kysely';
@@ -194,7 +194,7 @@ export function createDispatcher(repo: WebhookRepo, clock: Clock, log: Log, o: D
           if (hook.account_id !== row.account_id) continue;
           const wanted = row.hook_id !== null ? hook.id === row.hook_id : hook.active === 1 && (listening.get(hook.id)?.has(row.event) ?? false);
           if (!wanted) continue;
-          const id = timeOrderedId();
+          const id = monotonicId();
           deliveries.push({
             id, account_id: row.account_id, hook_id: hook.id, outbox_id: row.id, event: row.event, body: bodyOf(row, hook, id),
             state: 'pending', attempts: 0, next_attempt_at: now, claim: null, created_at: now, updated_at: now,
@@ -275,7 +275,7 @@ export function createDispatcher(repo: WebhookRepo, clock: Clock, log: Log, o: D
       if (s.kind !== 'attempt') continue;
       const { job, res } = s;
       attempts.push({
-        id: timeOrderedId(), account_id: job.account_id, hook_id: job.hook_id, delivery_id: job.id, attempt: job.attempts + 1, url: s.hook.url,
+        id: monotonicId(), account_id: job.account_id, hook_id: job.hook_id, delivery_id: job.id, attempt: job.attempts + 1, url: s.hook.url,
         request_headers: JSON.stringify({ ...s.headers, ...('authorization' in s.headers ? { authorization: '[redacted]' } : {}) }),
         status: res.status, response_headers: res.status === 0 ? null : JSON.stringify(res.headers), response_body: res.status === 0 ? null : res.body,
         error: res.error ?? null, success: res.status >= 200 && res.status < 300 ? 1 : 0, delivery_at: s.sentAt, duration_ms: res.durationMs, created_at: s.sentAt,

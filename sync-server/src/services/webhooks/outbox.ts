@@ -9,7 +9,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { timeOrderedId } from '../../db/ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 
 /** Events our services emit (a subscription may list any of Dintero's event names). */
 export type OutboxEventName =
@@ -54,7 +54,7 @@ export async function enqueueEvents(trx: Transaction<Database> | Kysely<Database
   if (events.length === 0) return;
   await trx
     .insertInto('hook_outbox')
-    .values(events.map((e) => ({ id: timeOrderedId(), account_id: e.accountId, event: e.event, payload: JSON.stringify(e.payload), created_at: at })))
+    .values(events.map((e) => ({ id: monotonicId(), account_id: e.accountId, event: e.event, payload: JSON.stringify(e.payload), created_at: at })))
     .execute();
   for (const l of listeners) l();
 }
@@ -63,7 +63,7 @@ export async function enqueueEvents(trx: Transaction<Database> | Kysely<Database
 export async function enqueuePing(trx: Transaction<Database> | Kysely<Database>, accountId: string, hookId: string, hook: Readonly<Record<string, unknown>>, at: string): Promise<void> {
   await trx
     .insertInto('hook_outbox')
-    .values({ id: timeOrderedId(), account_id: accountId, event: 'ping', payload: JSON.stringify(hook), created_at: at, hook_id: hookId })
+    .values({ id: monotonicId(), account_id: accountId, event: 'ping', payload: JSON.stringify(hook), created_at: at, hook_id: hookId })
     .execute();
   for (const l of listeners) l();
 }

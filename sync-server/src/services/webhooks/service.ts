@@ -11,7 +11,7 @@
  *   attempt of one event carries the same `event_delivery`.
  */
 import type { Clock } from '../../clock.ts';
-import { timeOrderedId } from '../../db/ids.ts';
+import { monotonicId } from '../../db/ids.ts';
 import type { HookAttemptsTable, HookSubscriptionsTable } from '../../db/tables/webhooks.ts';
 import { badRequest, notFound } from '../../errors.ts';
 import { refusedHookUrl } from './address-policy.ts';
@@ -95,7 +95,7 @@ export function createWebhookService(repo: WebhookRepo, clock: Clock, opts: { al
       }
       const at = clock.now().toISOString();
       const row: HookSubscriptionsTable = {
-        id: timeOrderedId(),
+        id: monotonicId(),
         account_id: accountId,
         active: input.active ? 1 : 0,
         url: input.config.url,
