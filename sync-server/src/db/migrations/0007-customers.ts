@@ -16,10 +16,11 @@
  * to one of its tokens, records a change for the customer's document.
  */
 import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { createChangeTriggers, type ChangeSource } from './change-triggers.ts';
 import { entityColumns, ts } from './types.ts';
 
 /** Source table → column holding the customer document id. */
-export const CUSTOMER_CHANGE_SOURCES: ReadonlyArray<{ table: string; docColumn: string }> = [
+export const CUSTOMER_CHANGE_SOURCES: readonly ChangeSource[] = [
   { table: 'customers', docColumn: 'id' },
   { table: 'customer_tokens', docColumn: 'customer_pk' },
 ];
@@ -229,22 +230,6 @@ export const migration: Migration = {
       .where(sql<boolean>`deleted_at is null`)
       .execute();
 
-    if (postgres) {
-      // sync_record_change() comes from 0004: (collection, column holding the document id).
-      for (const s of CUSTOMER_CHANGE_SOURCES) {
-        await sql`CREATE TRIGGER ${sql.id(`sync_${s.table}`)} AFTER INSERT OR UPDATE ON ${sql.table(s.table)}
-          FOR EACH ROW EXECUTE FUNCTION sync_record_change('customers', ${sql.lit(s.docColumn)})`.execute(db);
-      }
-      return;
-    }
-    for (const s of CUSTOMER_CHANGE_SOURCES) {
-      for (const event of ['insert', 'update'] as const) {
-        await sql`CREATE TRIGGER ${sql.id(`sync_${s.table}_${event}`)} AFTER ${sql.raw(event.toUpperCase())} ON ${sql.table(s.table)}
-          BEGIN
-            INSERT INTO sync_changes (txid, account_id, collection, doc_id, created_at)
-            VALUES (0, NEW.account_id, 'customers', NEW.${sql.id(s.docColumn)}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
-          END`.execute(db);
-      }
-    }
+    await createChangeTriggers(db, 'customers', CUSTOMER_CHANGE_SOURCES, 'sync_');
   },
 };

@@ -12,19 +12,18 @@
  *   write to a customer's own ref, or a ledger entry bought by a customer (their own refs, `*`
  *   refs, bonus and points), records a change for that customer's document.
  */
-import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { createChangeTriggers, type ChangeSource } from './change-triggers.ts';
 import { ts } from './types.ts';
 
 /** Source table → (column holding the customer id, condition on NEW for rows that matter to tills). */
-export const LOYALTY_CHANGE_SOURCES: ReadonlyArray<{ table: string; docColumn: string; when: string; events: ReadonlyArray<'insert' | 'update'> }> = [
+export const LOYALTY_CHANGE_SOURCES: readonly ChangeSource[] = [
   { table: 'discount_refs', docColumn: 'customer_id', when: 'NEW.customer_id IS NOT NULL', events: ['insert', 'update'] },
   { table: 'discount_usages', docColumn: 'customer_id', when: 'NEW.customer_id IS NOT NULL', events: ['insert'] },
 ];
 
 export const migration: Migration = {
   async up(db: Kysely<unknown>) {
-    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-
     await db.schema
       .createTable('loyalty_receipts')
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.account_id'))
@@ -43,25 +42,6 @@ export const migration: Migration = {
     await db.schema.createIndex('discount_usages_reversed_once').on('discount_usages').column('reverses').unique().where(sql<boolean>`reverses is not null`).execute();
     await db.schema.createIndex('discount_totals_customer').on('discount_totals').columns(['account_id', 'customer_id']).execute();
 
-    if (postgres) {
-      // sync_record_change() comes from 0004: (collection, column holding the document id).
-      for (const s of LOYALTY_CHANGE_SOURCES) {
-        const on = s.events.map((e) => e.toUpperCase()).join(' OR ');
-        await sql`CREATE TRIGGER ${sql.id(`sync_customer_loyalty_${s.table}`)} AFTER ${sql.raw(on)} ON ${sql.table(s.table)}
-          FOR EACH ROW WHEN (${sql.raw(s.when)})
-          EXECUTE FUNCTION sync_record_change('customer_loyalty', ${sql.lit(s.docColumn)})`.execute(db);
-      }
-      return;
-    }
-    for (const s of LOYALTY_CHANGE_SOURCES) {
-      for (const event of s.events) {
-        await sql`CREATE TRIGGER ${sql.id(`sync_customer_loyalty_${s.table}_${event}`)} AFTER ${sql.raw(event.toUpperCase())} ON ${sql.table(s.table)}
-          WHEN ${sql.raw(s.when)}
-          BEGIN
-            INSERT INTO sync_changes (txid, account_id, collection, doc_id, created_at)
-            VALUES (0, NEW.account_id, 'customer_loyalty', NEW.${sql.id(s.docColumn)}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
-          END`.execute(db);
-      }
-    }
+    await createChangeTriggers(db, 'customer_loyalty', LOYALTY_CHANGE_SOURCES, 'sync_customer_loyalty_');
   },
 };
