@@ -4,14 +4,11 @@
  * rows, and a verification sender that keeps the codes it was given.
  */
 import { expect } from 'vitest';
-import { buildApp } from '../../sync-server/src/app.ts';
 import type { Clock } from '../../sync-server/src/clock.ts';
-import { createAuthRepo } from '../../sync-server/src/services/auth/repo.ts';
-import { createAuthAdmin } from '../../sync-server/src/services/auth/service.ts';
 import type { VerificationMessage, VerificationSender } from '../../sync-server/src/services/customers/service.ts';
 import type { DbTarget } from './databases.ts';
 import { newStore, ok, type Store } from './discounts.ts';
-import { PUBLIC_URL, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
 
 export interface Customer {
   id: string;
@@ -103,38 +100,15 @@ export function capturingSender(): VerificationSender & { sent: VerificationMess
 }
 
 /**
- * A sync server built with a verification sender of the test's own (the shared harness takes no
- * app options), on a fresh database of `target`; one account with an admin:customers client.
+ * The shared harness with a verification sender of the test's own, calling as an
+ * admin:customers client unless told otherwise.
  */
 export async function startWithSender(target: DbTarget, clock: Clock, sender: VerificationSender) {
-  const created = await target.create();
-  const built = await buildApp({ db: created.db, publicUrl: PUBLIC_URL, clock, revocationRefreshMs: 0, verificationSender: sender });
-  const admin = createAuthAdmin(createAuthRepo(created.db.kysely), clock);
-  const aid = 'T12345678';
-  await admin.createAccount(aid, 'Test store');
-  const tokenFor = async (scopes: string[]): Promise<string> => {
-    const { client_id, client_secret } = await admin.createClient(aid, 'client', scopes);
-    const res = await built.app.inject({
-      method: 'POST',
-      url: `/v1/accounts/${aid}/auth/token`,
-      headers: { authorization: `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}` },
-      payload: { grant_type: 'client_credentials', audience: `${PUBLIC_URL}/v1/accounts/${aid}` },
-    });
-    return res.json<{ access_token: string }>().access_token;
-  };
-  const token = await tokenFor(['admin:customers']);
+  const h = await startHarness(target, { clock, app: { verificationSender: sender } });
+  const token = await h.tokenFor(['admin:customers']);
   return {
-    tokenFor,
-    call: (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, as: string = token) =>
-      built.app.inject({
-        method,
-        url: `/v1/accounts/${aid}${path}`,
-        headers: { authorization: `Bearer ${as}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-      }),
-    async close() {
-      await built.app.close();
-      await created.dispose();
-    },
+    tokenFor: (scopes: string[]) => h.tokenFor(scopes),
+    call: (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, as: string = token) => h.call(method, path, { token: as, body }),
+    close: () => h.close(),
   };
 }

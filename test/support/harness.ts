@@ -3,7 +3,7 @@
  * with the scopes a test asks for, and their bearer tokens.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, type BuiltApp } from '../../sync-server/src/app.ts';
+import { buildApp, type AppOptions, type BuiltApp } from '../../sync-server/src/app.ts';
 import type { Clock } from '../../sync-server/src/clock.ts';
 import type { Db } from '../../sync-server/src/db/connect.ts';
 import { createAuthRepo } from '../../sync-server/src/services/auth/repo.ts';
@@ -26,9 +26,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(target: DbTarget, opts: { clock?: Clock; accountId?: string; poolSize?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  target: DbTarget,
+  opts: { clock?: Clock; accountId?: string; poolSize?: number; app?: Omit<AppOptions, 'db' | 'publicUrl' | 'clock'> } = {},
+): Promise<Harness> {
   const created = await target.create({ poolSize: opts.poolSize });
-  const built = await buildApp({ db: created.db, publicUrl: PUBLIC_URL, clock: opts.clock, revocationRefreshMs: 0 });
+  const built = await buildApp({ revocationRefreshMs: 0, ...opts.app, db: created.db, publicUrl: PUBLIC_URL, clock: opts.clock });
   const admin = createAuthAdmin(createAuthRepo(created.db.kysely), opts.clock ?? { now: () => new Date() });
   const accountId = opts.accountId ?? 'T12345678';
   await admin.createAccount(accountId, 'Test store');
