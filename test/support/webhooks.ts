@@ -8,14 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../sync-server/src/app.ts';
 import type { Db } from '../../sync-server/src/db/connect.ts';
 import type { DeliveryOptions } from '../../sync-server/src/services/webhooks/dispatcher.ts';
-import { createAuthRepo } from '../../sync-server/src/services/auth/repo.ts';
-import { createAuthAdmin } from '../../sync-server/src/services/auth/service.ts';
 import { freePort } from '../bench/server-process.ts';
 import type { DbTarget } from './databases.ts';
-import { PUBLIC_URL } from './harness.ts';
+import { startHarness } from './harness.ts';
 
 /** Fast enough for tests, slow enough that attempts stay distinct. */
 export const FAST_DELIVERY: Partial<DeliveryOptions> = { pollMs: 20, retryBaseMs: 50, retryFactor: 2, maxAttempts: 5, timeoutMs: 2000 };
@@ -39,47 +36,24 @@ export interface Account {
 let accounts = 0;
 
 export async function startHookHarness(target: DbTarget, o: { allowLoopbackHooks?: boolean; delivery?: Partial<DeliveryOptions> } = {}): Promise<HookHarness> {
-  const created = await target.create();
-  const { app } = await buildApp({
-    db: created.db, publicUrl: PUBLIC_URL, revocationRefreshMs: 0,
-    allowLoopbackHooks: o.allowLoopbackHooks ?? true, hookDelivery: { ...FAST_DELIVERY, ...o.delivery },
-  });
-  const admin = createAuthAdmin(createAuthRepo(created.db.kysely), { now: () => new Date() });
-  const tokenFor = async (aid: string, scopes: string[]): Promise<string> => {
-    const { client_id, client_secret } = await admin.createClient(aid, `client-${scopes.join('+')}`, scopes);
-    const res = await app.inject({
-      method: 'POST', url: `/v1/accounts/${aid}/auth/token`,
-      headers: { authorization: `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}` },
-      payload: { grant_type: 'client_credentials', audience: `${PUBLIC_URL}/v1/accounts/${aid}` },
-    });
-    if (res.statusCode !== 200) throw new Error(`token exchange failed: ${res.statusCode} ${res.body}`);
-    return res.json<{ access_token: string }>().access_token;
-  };
+  const h = await startHarness(target, { app: { allowLoopbackHooks: o.allowLoopbackHooks ?? true, hookDelivery: { ...FAST_DELIVERY, ...o.delivery } } });
   return {
-    app,
-    db: created.db,
-    dbUrl: created.url,
+    app: h.app,
+    db: h.db,
+    dbUrl: h.dbUrl,
     async account(scopes = ['admin:hooks', 'admin:wallets']) {
       accounts += 1;
       const aid = `T7${String(accounts).padStart(7, '0')}`;
-      await admin.createAccount(aid, `Hook store ${aid}`);
-      const token = await tokenFor(aid, scopes);
+      await h.createAccount(aid);
+      const token = await h.tokenFor(scopes, aid);
       return {
         aid,
         token,
-        tokenFor: (s) => tokenFor(aid, s),
-        call: (method, path, body, t = token) =>
-          app.inject({
-            method, url: `/v1/accounts/${aid}${path}`,
-            headers: { authorization: `Bearer ${t}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-            ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-          }),
+        tokenFor: (s) => h.tokenFor(s, aid),
+        call: (method, path, body, t = token) => h.call(method, `/v1/accounts/${aid}${path}`, { token: t, body }),
       };
     },
-    async close() {
-      await app.close();
-      await created.dispose();
-    },
+    close: () => h.close(),
   };
 }
 
