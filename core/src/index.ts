@@ -5,6 +5,8 @@ export * from './wallet/code-format.ts';
 export * from './auth/scopes.ts';
 export * from './contracts/common.ts';
 export * from './contracts/sync.ts';
+export * from './contracts/offline.ts';
+export * from './wallet/offline-allowance.ts';
 export * from './cart/cart.ts';
 export * from './cart/tender.ts';
 export * from './money-format.ts';

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { CurrencySchema } from '../money.ts';
 import { DiscountSchema } from './discounts.ts';
+import { GiftCardOfflineSchema } from './offline.ts';
 
 /** Position in the server's change feed: transaction id, then sequence within the feed. */
 export const CheckpointSchema = z.object({ txid: z.number().int().min(0), seq: z.number().int().min(0) });
@@ -52,6 +53,8 @@ export const GiftCardDocSchema = Doc.extend({
   has_pin: z.boolean(),
   active_from: z.string().optional(),
   expires_at: z.string().optional(),
+  /** Offline use (issue 6, contracts/offline.ts); absent from servers before it. */
+  offline: GiftCardOfflineSchema.optional(),
 });
 export type GiftCardDoc = z.infer<typeof GiftCardDocSchema>;
 
