@@ -61,7 +61,7 @@ export function offlineGiftCardAmount(i: OfflineGiftCardInput): Result<OfflineGi
   const a = i.allowance;
   if (a === null) return err('OFFLINE_CARD_BLOCKED', i.blocked ?? 'This card cannot be used offline.');
   if (a.currency !== i.currency) return err('OFFLINE_CURRENCY', `This card is in ${a.currency}; the sale is in ${i.currency}.`);
-  const maxUses = Math.min(a.max_redemptions, p.max_redemptions_per_card);
+  const maxUses = p.max_redemptions_per_card;
   if (i.used.card.count >= maxUses) {
     return err('OFFLINE_USES_SPENT', `Offline, a card may pay ${maxUses === 1 ? 'once' : `${maxUses} times`} on this till until it reaches the server again.`);
   }
