@@ -19,11 +19,29 @@ import { err, ok, type Result } from '../result.ts';
 export type Tender =
   | { readonly kind: 'cash'; readonly amount: number; readonly given: number }
   | { readonly kind: 'gift_card'; readonly amount: number; readonly card_id: string; readonly transaction_id: string }
-  | { readonly kind: 'external_card'; readonly amount: number };
+  | { readonly kind: 'external_card'; readonly amount: number }
+  /**
+   * A gift card taken while the server was unreachable, within its offline allowance
+   * (wallet/offline-allowance.ts): no wallet transaction exists yet. It becomes an offline wallet
+   * entry (contracts/offline.ts) with this `ref_id` when the sale is committed.
+   */
+  | {
+    readonly kind: 'gift_card_offline';
+    readonly amount: number;
+    readonly card_id: string;
+    readonly card_pk: string;
+    readonly currency: string;
+    readonly ref_id: string;
+    readonly created_at: string;
+    /** The signed allowance and lease it was taken under. */
+    readonly allowance: string;
+    readonly lease: string;
+  };
 
 export type CashTender = Extract<Tender, { kind: 'cash' }>;
 export type GiftCardTender = Extract<Tender, { kind: 'gift_card' }>;
 export type ExternalCardTender = Extract<Tender, { kind: 'external_card' }>;
+export type OfflineGiftCardTender = Extract<Tender, { kind: 'gift_card_offline' }>;
 
 export type TenderErrorCode = 'TENDER_AMOUNT_INVALID' | 'TENDER_NOTHING_DUE' | 'TENDER_EXCEEDS_DUE';
 

@@ -43,12 +43,13 @@ export const productGroupSchema: RxJsonSchema<Stored<ProductGroupDoc>> = {
 };
 
 export const giftCardSchema: RxJsonSchema<Stored<GiftCardDoc>> = {
-  version: 0,
+  // Version 1 added `offline` (issue 6); the replica migrates as is and the next pull fills it in.
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
     id, updated_at: text, card_id: key, name: text, customer_id: text, currency: text, amount_balance: integer, amount_available: integer,
-    status: text, has_pin: { type: 'boolean' }, active_from: text, expires_at: text,
+    status: text, has_pin: { type: 'boolean' }, active_from: text, expires_at: text, offline: { type: 'object' },
   },
   required: ['id', 'updated_at', 'card_id', 'currency', 'amount_balance', 'amount_available', 'status', 'has_pin'],
   indexes: ['card_id'],
@@ -135,6 +136,10 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
   },
   required: ['id', 'completed_at', 'currency', 'gross_amount', 'sale', 'uploaded'],
   indexes: ['completed_at'],
+};
+
+export const giftCardMigrations = {
+  1: (doc: Stored<GiftCardDoc>): Stored<GiftCardDoc> => doc,
 };
 
 /** Each key migrates a document from the version before it. */

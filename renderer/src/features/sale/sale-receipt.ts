@@ -98,6 +98,9 @@ function payment(t: Tender, line_id: number): PaymentItem {
       return { line_id, amount: t.amount, type_id: 'cash', description: 'Cash' };
     case 'gift_card':
       return { line_id, amount: t.amount, type_id: 'gift_card', description: 'Gift card', reference_id: t.transaction_id, card_info: { card_number: maskCardNumber(t.card_id), card_type: 'gift_card', card_amount: t.amount } };
+    case 'gift_card_offline':
+      // No wallet transaction yet: the reference is the offline entry's ref_id, which becomes the ledger entry's.
+      return { line_id, amount: t.amount, type_id: 'gift_card', description: 'Gift card (offline)', reference_id: t.ref_id, card_info: { card_number: maskCardNumber(t.card_id), card_type: 'gift_card', card_amount: t.amount } };
     case 'external_card':
       return { line_id, amount: t.amount, type_id: 'card_terminal', description: 'Card terminal' };
   }
