@@ -126,7 +126,7 @@ describe.each(dbTargets())('auth on $name', (target) => {
       'POST /v1/accounts/:aid/auth/token',
     ]);
     // Replication routes serve another service's data and carry that service's scopes.
-    const owner: Record<string, string> = { products: 'products', tax_groups: 'products', product_groups: 'products', gift_cards: 'wallets', discount_rules: 'discounts', customers: 'customers', customer_loyalty: 'discounts' };
+    const owner: Record<string, string> = { products: 'products', tax_groups: 'products', product_groups: 'products', gift_cards: 'wallets', discount_rules: 'discounts', customers: 'customers', customer_loyalty: 'discounts', offline: 'wallets' };
     for (const r of h.built.routes.filter((x) => !x.public)) {
       const segment = /^\/v1\/accounts\/:aid\/(\w+)/.exec(r.url)?.[1] ?? '(not under an account)';
       const collection = r.url.split('/')[5] ?? '';

@@ -2,6 +2,7 @@
 import type { Generated } from 'kysely';
 import type { CustomersTables } from './tables/customers.ts';
 import type { LoyaltyTables } from './tables/loyalty.ts';
+import type { OfflineTables } from './tables/offline.ts';
 import type { ReceiptsTables } from './tables/receipts.ts';
 import type { WebhooksTables } from './tables/webhooks.ts';
 
@@ -50,6 +51,9 @@ export interface WalletCardsTable {
   expires_at: string | null;
   metadata: string;
   pin_hash: string | null;
+  /** Offline PIN check (OFFLINE_PIN), set when the server made the PIN; null for older PINs (0010). */
+  offline_pin_salt: string | null;
+  offline_pin_hash: string | null;
   originated_by: string | null;
   created_at: string;
   created_by: string;
@@ -65,6 +69,8 @@ export interface WalletTokensTable {
   /** `card`: issued with the card (PIN applies); `temporary`: a card code made by an authorised client. */
   kind: string;
   token_hash: string;
+  /** Offline lookup key (OFFLINE_LOOKUP) of a card's own token, derived from token_hash (0010). */
+  offline_lookup: string | null;
   masked_code: string;
   format: string | null;
   expires_after_transaction: number;
@@ -370,7 +376,7 @@ export interface AutomationRunsTable {
   created_at: string;
 }
 
-export interface Database extends WebhooksTables, CustomersTables, ReceiptsTables, LoyaltyTables {
+export interface Database extends WebhooksTables, CustomersTables, ReceiptsTables, LoyaltyTables, OfflineTables {
   accounts: AccountsTable;
   api_clients: ApiClientsTable;
   signing_keys: SigningKeysTable;

@@ -92,7 +92,8 @@ export async function seedDemoData(base: string, credentialsFile: string, creds:
   await seedDemoRules(base, token);
   if (creds.gift_card !== undefined) {
     const existing = await api(base, token, 'GET', `/wallets/cards/${creds.gift_card.card_id}`);
-    if (existing.status === 200) return creds;
+    // A card from before offline gift cards has no offline PIN check: make a new one the till can take offline.
+    if (existing.status === 200 && (await hasOfflinePinCheck(base, token, creds.gift_card.card_id))) return creds;
   }
   const cardId = `demo-gift-${Date.now().toString(36)}`;
   const created = await api(base, token, 'POST', '/wallets/cards', {
@@ -105,6 +106,24 @@ export async function seedDemoData(base: string, credentialsFile: string, creds:
   const withCard = { ...creds, gift_card: { card_id: cardId, token: card.data.card_token.token.value, pin: card.data.pin.pin.value } };
   writeFileSync(credentialsFile, `${JSON.stringify(withCard, null, 2)}\n`, { mode: 0o600 });
   return withCard;
+}
+
+/** Whether the card's replicated snapshot carries an offline PIN check (the demo has few cards: read them all). */
+async function hasOfflinePinCheck(base: string, token: string, cardId: string): Promise<boolean> {
+  const Page = z.object({
+    documents: z.array(z.object({ card_id: z.string(), offline: z.object({ pin_check: z.unknown().optional() }).optional() })),
+    checkpoint: z.object({ txid: z.number(), seq: z.number() }),
+    remaining: z.number(),
+  });
+  let found = false;
+  let after = '';
+  for (;;) {
+    const page = Page.safeParse((await api(base, token, 'GET', `/sync/gift_cards/pull?limit=1000${after}`)).json);
+    if (!page.success) return false;
+    for (const d of page.data.documents) if (d.card_id === cardId) found = d.offline?.pin_check !== undefined;
+    if (page.data.remaining === 0 || page.data.documents.length === 0) return found;
+    after = `&txid=${page.data.checkpoint.txid}&seq=${page.data.checkpoint.seq}`;
+  }
 }
 
 /** Creates the demo offers that are missing (found by `metadata.demo_key`) and gives them to their customers. */

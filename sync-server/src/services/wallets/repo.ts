@@ -166,6 +166,16 @@ export function createWalletRepo(db: Db) {
       await q.insertInto('wallet_tokens').values(row).execute();
     },
 
+    /** The cards' own (PIN) tokens still valid at `now`, for offline lookup keys. */
+    offlineTokensOf: (cardPks: readonly string[], now: string): Promise<Array<Pick<WalletTokensTable, 'id' | 'card_pk' | 'token_hash' | 'offline_lookup'>>> =>
+      cardPks.length === 0
+        ? Promise.resolve([])
+        : k.selectFrom('wallet_tokens').select(['id', 'card_pk', 'token_hash', 'offline_lookup']).where('card_pk', 'in', cardPks).where('kind', '=', 'card').where('expires_at', '>', now).execute(),
+
+    setOfflineLookup: async (tokenId: string, key: string): Promise<void> => {
+      await k.updateTable('wallet_tokens').set({ offline_lookup: key }).where('id', '=', tokenId).execute();
+    },
+
     tokensOf: (cardPks: readonly string[]): Promise<WalletTokensTable[]> =>
       cardPks.length === 0 ? Promise.resolve([]) : k.selectFrom('wallet_tokens').selectAll().where('card_pk', 'in', cardPks).orderBy('created_at').execute(),
 

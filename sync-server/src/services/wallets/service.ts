@@ -42,6 +42,8 @@ import { timeOrderedId } from '../../db/ids.ts';
 import { checkTokenFormat, codeResponse, derivedCode, hashPin, hashToken, randomCode } from './codes.ts';
 import { enqueueEvents } from '../webhooks/outbox.ts';
 import type { TokenRef, WalletRepo } from './repo.ts';
+import { cardOffline, type OfflineCardPort } from '../offline/card-docs.ts';
+import { lookupKey, pinCheck } from '../offline/derive.ts';
 
 export interface Actor {
   readonly clientId: string;
@@ -89,7 +91,17 @@ const requestHash = (parts: Record<string, string | number | boolean | null>): s
 
 const tokenPrefix = (format: Format | undefined): string => format?.prefix ?? (format === undefined || Object.keys(format).every((k) => k === 'prefix' || k === 'barcode') ? 'DINCARD:' : '');
 
-export function createWalletService(repo: WalletRepo, clock: Clock) {
+/** What an offline drawdown did to the ledger (see `offlineLedger.drawdown`). */
+export interface OfflineDrawdown {
+  /** What went on the ledger: min(amount, amount_available); 0 when nothing could be drawn. */
+  readonly applied: number;
+  readonly transaction?: Transaction;
+  /** The card's ledger already holds this ref_id for another request: nothing was drawn. */
+  readonly refConflict: boolean;
+}
+
+/** `offline`: the offline gift-card pieces (services/offline); absent, cards carry no `offline` field. */
+export function createWalletService(repo: WalletRepo, clock: Clock, offline?: OfflineCardPort) {
   let pepper: Promise<string> | undefined;
   const secret = (): Promise<string> => (pepper ??= repo.getOrCreateSecret('wallet_secret', () => randomBytes(32).toString('hex'), clock.now().toISOString()));
 
@@ -274,6 +286,31 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
     }
   }
 
+  /**
+   * The account's signing key, lookup keys of the cards' own unexpired tokens and which cards are
+   * under review. A token made before offline lookups existed gets its key here, once: it is stored.
+   */
+  async function offlineExtras(accountId: string, cardPks: readonly string[], now: Date) {
+    if (offline === undefined) throw new Error('offline extras without the offline port');
+    const [signer, salt, review, tokens] = await Promise.all([
+      offline.signer(), offline.lookupSalt(accountId), offline.underReview(accountId, cardPks), repo.offlineTokensOf(cardPks, now.toISOString()),
+    ]);
+    // Missing keys in parallel: pbkdf2 runs on the thread pool.
+    const keys = await Promise.all(tokens.map(async (t) => {
+      if (t.offline_lookup !== null) return t.offline_lookup;
+      const key = await lookupKey(t.token_hash, salt);
+      await repo.setOfflineLookup(t.id, key);
+      return key;
+    }));
+    const lookups = new Map<string, string[]>();
+    tokens.forEach((t, i) => {
+      const list = lookups.get(t.card_pk) ?? [];
+      list.push(keys[i] ?? '');
+      lookups.set(t.card_pk, list);
+    });
+    return { signer, review, lookups };
+  }
+
   async function cardWithHead(card: WalletCardsTable): Promise<Card> {
     return cardView(card, await repo.head(card.id), clock.now());
   }
@@ -282,18 +319,53 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
     /** Card snapshots for the tills' replicas: balances only, never tokens or PINs. */
     async syncGiftCards(accountId: string, pks: readonly string[]): Promise<GiftCardDoc[]> {
       const cards = await repo.cardsByPk(accountId, pks);
-      const heads = await repo.heads(cards.map((c) => c.id));
+      const ids = cards.map((c) => c.id);
       const now = clock.now();
+      const [heads, extra] = await Promise.all([repo.heads(ids), offline === undefined ? undefined : offlineExtras(accountId, ids, now)]);
       return cards.map((c) => {
         const head = heads.get(c.id);
         const v = cardView(c, head, now);
         const changed = [c.created_at, head?.created_at ?? '', c.deleted_at ?? ''].reduce((a, b) => (b > a ? b : a));
+        const off = extra === undefined
+          ? undefined
+          : cardOffline({ accountId, card: { ...c, currency: v.currency }, amountAvailable: v.amount_available, version: head?.seq ?? 0, lookups: extra.lookups.get(c.id) ?? [], underReview: extra.review.has(c.id), now }, extra.signer);
         return {
           id: c.id, updated_at: changed, _deleted: c.deleted_at !== null, card_id: c.card_id, name: v.name, customer_id: v.customer_id,
           currency: v.currency, amount_balance: v.amount_balance, amount_available: v.amount_available, status: v.status, has_pin: v.has_pin,
-          active_from: v.active_from, expires_at: v.expires_at,
+          active_from: v.active_from, expires_at: v.expires_at, ...(off === undefined ? {} : { offline: off }),
         };
       });
+    },
+
+    /**
+     * The offline drawdowns pushed by tills (services/offline): applied on the card's ledger like
+     * any drawdown, in the caller's transaction, but never refused for want of funds: the money
+     * was handed out, so the ledger takes what the card has and the caller lists the rest.
+     */
+    offlineLedger: {
+      unitOfWork: <T>(fn: (trx: Trx<Database>) => Promise<T>): Promise<T> => repo.unitOfWork(fn),
+
+      /** The card by server id, else by card_id (deleted ones too), locked for this transaction. */
+      async openCard(trx: Trx<Database>, accountId: string, cardPk: string, cardId: string): Promise<WalletCardsTable | undefined> {
+        const byPk = await repo.findCardByPk(cardPk, trx);
+        const card = byPk !== undefined && byPk.account_id === accountId ? byPk : await repo.findCard(accountId, cardId, trx);
+        if (card !== undefined) await repo.lockCard(card.id, trx);
+        return card;
+      },
+
+      async drawdown(trx: Trx<Database>, card: WalletCardsTable, actor: Actor, i: { refId: string; amount: number; metadata: Record<string, unknown> }): Promise<OfflineDrawdown> {
+        const hash = requestHash({ kind: 'offline', amount: i.amount, currency: card.currency });
+        const { replay, head } = await repo.replayAndHead(card.id, i.refId, trx);
+        if (replay !== undefined) {
+          if (replay.request_hash !== hash) return { applied: 0, refConflict: true };
+          return { applied: replay.amount, transaction: transactionView(replay, card.card_id), refConflict: false };
+        }
+        const applied = Math.min(i.amount, amountAvailable(totalsOf(head)));
+        if (applied <= 0) return { applied: 0, refConflict: false };
+        const input = { refId: i.refId, hash, metadata: i.metadata, originatedBy: undefined, tokenId: null, singleUse: false };
+        const transaction = await append(trx, card, actor, input, () => Promise.resolve({ kind: 'drawdown', amount: applied, pending: false }));
+        return { applied, transaction, refConflict: false };
+      },
     },
 
     async createCard(accountId: string, actor: Actor, input: CardCreate) {
@@ -311,6 +383,9 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
       const cardPk = randomUUID();
       const pinValue = input.pin === undefined ? undefined : randomCode({ ...DEFAULT_PIN_FORMAT, ...input.pin.format });
       const tokenValue = input.card_token === undefined ? undefined : randomCode(input.card_token.format);
+      // The offline checks need the PIN and token in clear: now is the only time the server has them.
+      const offlinePin = offline === undefined || pinValue === undefined ? undefined : await pinCheck(pinValue);
+      const offlineLookup = offline === undefined || tokenValue === undefined ? null : await lookupKey(hashToken(tokenValue), await offline.lookupSalt(accountId));
       const iso = now.toISOString();
       const card: WalletCardsTable = {
         id: cardPk,
@@ -325,6 +400,8 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
         expires_at: input.expires_at === undefined ? null : new Date(input.expires_at).toISOString(),
         metadata: JSON.stringify(input.metadata ?? {}),
         pin_hash: pinValue === undefined ? null : hashPin(await secret(), cardPk, pinValue),
+        offline_pin_salt: offlinePin?.salt ?? null,
+        offline_pin_hash: offlinePin?.hash ?? null,
         originated_by: input.originated_by ?? null,
         created_at: iso,
         created_by: actor.clientId,
@@ -348,7 +425,7 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
           if (input.card_token !== undefined && tokenValue !== undefined) {
             const fmt = input.card_token.format;
             await repo.insertToken({
-              id: randomUUID(), account_id: accountId, card_pk: cardPk, ref_id: `card:${cardPk}`, kind: 'card', token_hash: hashToken(tokenValue),
+              id: randomUUID(), account_id: accountId, card_pk: cardPk, ref_id: `card:${cardPk}`, kind: 'card', token_hash: hashToken(tokenValue), offline_lookup: offlineLookup,
               masked_code: maskCode(tokenValue, tokenPrefix(fmt)), format: fmt === undefined ? null : JSON.stringify(fmt),
               expires_after_transaction: input.card_token.expires_after_transaction ? 1 : 0, expires_in: input.card_token.expires_in,
               expires_at: new Date(now.getTime() + input.card_token.expires_in * 1000).toISOString(), metadata: '{}',
@@ -419,7 +496,7 @@ export function createWalletService(repo: WalletRepo, clock: Clock) {
       const value = derivedCode(input.format, await secret(), `${card.id}:${input.ref_id}`);
       const existing = await repo.findTokenByRef(card.id, input.ref_id);
       const row: WalletTokensTable = existing ?? {
-        id: randomUUID(), account_id: accountId, card_pk: card.id, ref_id: input.ref_id, kind: 'temporary', token_hash: hashToken(value),
+        id: randomUUID(), account_id: accountId, card_pk: card.id, ref_id: input.ref_id, kind: 'temporary', token_hash: hashToken(value), offline_lookup: null,
         masked_code: maskCode(value, tokenPrefix(input.format)), format: input.format === undefined ? null : JSON.stringify(input.format),
         expires_after_transaction: input.expires_after_transaction ? 1 : 0, expires_in: input.expires_in,
         expires_at: new Date(clock.now().getTime() + input.expires_in * 1000).toISOString(), metadata: JSON.stringify(input.metadata ?? {}),

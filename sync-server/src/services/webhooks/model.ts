@@ -24,7 +24,10 @@ export const DINTERO_EVENTS = [
 /** Names a subscription may use for an event, mapped to the name the event is published under. */
 export const EVENT_ALIASES: Readonly<Record<string, string>> = { customer_remove: 'customer_delete' };
 
-export const HookEventSchema = z.enum([...DINTERO_EVENTS, 'customer_remove']);
+/** Ours: an offline gift card drawdown that needs a manager (services/offline), and its resolution. */
+export const EXTRA_EVENTS = ['wallet_offline_exception'] as const;
+
+export const HookEventSchema = z.enum([...DINTERO_EVENTS, ...EXTRA_EVENTS, 'customer_remove']);
 
 /** A header value: no line breaks (they would split the request). */
 const HeaderValue = z.string().min(1).max(4096).regex(/^[^\r\n\0]+$/, 'must not contain line breaks');

@@ -28,7 +28,8 @@ export type OutboxEventName =
   | 'location_add'
   | 'location_update'
   | 'location_delete'
-  | 'wallet_transaction';
+  | 'wallet_transaction'
+  | 'wallet_offline_exception';
 
 export interface OutboxEvent {
   accountId: string;
