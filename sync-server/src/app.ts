@@ -19,6 +19,10 @@ import { createAuthService, type AuthService } from './services/auth/service.ts'
 import { createWalletRepo } from './services/wallets/repo.ts';
 import { walletRoutes } from './services/wallets/routes.ts';
 import { createWalletService } from './services/wallets/service.ts';
+import { createOfflineCardPort } from './services/offline/card-docs.ts';
+import { createOfflineRepo } from './services/offline/repo.ts';
+import { offlineRoutes } from './services/offline/routes.ts';
+import { createOfflineService } from './services/offline/service.ts';
 import { productRoutes } from './services/products/routes.ts';
 import { createProductService } from './services/products/service.ts';
 import { createProductRepo } from './services/products/repo.ts';
@@ -34,6 +38,7 @@ import { locationRoutes } from './services/locations/routes.ts';
 import { createLocationService } from './services/locations/service.ts';
 import { syncRoutes } from './services/sync/routes.ts';
 import { createSyncService } from './services/sync/service.ts';
+import { listenForChanges, type ChangeListener } from './services/sync/pg-listener.ts';
 import { createWebhookRepo } from './services/webhooks/repo.ts';
 import { webhookRoutes } from './services/webhooks/routes.ts';
 import { createWebhookService } from './services/webhooks/service.ts';
@@ -54,7 +59,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** The till's browser build to serve at `/` (kiosks, browser tills); none when absent. */
   tillDir?: string;
-  /** How often the replication notifier polls the change feed (ms). */
+  /**
+   * How often the replication notifier polls the change feed while a stream is open (ms). SQLite:
+   * default 250, the only way changes reach streams. PostgreSQL: default 5,000, a fallback for a
+   * lost notification (LISTEN/NOTIFY carries changes at once, services/sync/pg-listener.ts).
+   */
   syncPollMs?: number;
   /** How often revoked clients are re-read from the database (ms); 0 disables the timer. */
   revocationRefreshMs?: number;
@@ -86,6 +95,9 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // The till and web shops send ids in paths; keep them exact.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Closing waits for no client: keep-alive sockets would hold a shutdown for the 72 s keep-alive
+    // timeout. A request cut off this way is retried by its client, and every write is idempotent.
+    forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -113,8 +125,11 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger());
 
   authRoutes(app, auth, keys);
-  const walletService = createWalletService(createWalletRepo(opts.db), clock);
+  const offlineRepo = createOfflineRepo(opts.db.kysely);
+  const offlinePort = createOfflineCardPort(offlineRepo, clock);
+  const walletService = createWalletService(createWalletRepo(opts.db), clock, offlinePort);
   walletRoutes(app, walletService);
+  offlineRoutes(app, createOfflineService(offlineRepo, offlinePort, walletService, clock));
   const productService = createProductService(createProductRepo(opts.db), clock);
   productRoutes(app, productService);
   const discountService = createDiscountService(createDiscountRepo(opts.db), clock, { log: app.log });
@@ -141,8 +156,17 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     discount_rules: { scopes: scopesFor('discounts', 'read:discounts'), load: discountService.syncDiscountRules },
     customers: { scopes: scopesFor('customers', 'read:customers'), load: customerService.syncCustomers },
     customer_loyalty: { scopes: scopesFor('discounts', 'read:discounts'), load: discountService.syncCustomerLoyalty },
-  }, { pollMs: opts.syncPollMs });
+  }, { pollMs: opts.syncPollMs ?? (opts.db.dialect === 'postgres' ? 5_000 : 250) });
   syncRoutes(app, sync, clock);
+  const pgUrl = opts.db.connectionString;
+  if (pgUrl !== undefined) {
+    let listener: ChangeListener | undefined;
+    app.addHook('onReady', () => {
+      listener = listenForChanges({ connectionString: pgUrl, log: app.log, onChange: () => void sync.poll().catch((e: unknown) => app.log.warn({ err: e }, 'could not read the change feed')) });
+      return Promise.resolve();
+    });
+    app.addHook('onClose', async () => listener?.close());
+  }
 
   const webhookRepo = createWebhookRepo(opts.db);
   const allowLoopbackHooks = opts.allowLoopbackHooks ?? false;

@@ -14,6 +14,8 @@ const EnvSchema = z.object({
   /** Webhook retry schedule base and receiver timeout (ms); defaults 10 s and 60 s. */
   HOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).optional(),
   HOOK_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  /** Replication notifier poll (ms) while a stream is open; defaults 250 on SQLite, 5,000 on PostgreSQL (a fallback for LISTEN/NOTIFY). */
+  SYNC_POLL_MS: z.coerce.number().int().min(1).optional(),
 });
 
 export type ServerConfig = z.infer<typeof EnvSchema>;

@@ -9,7 +9,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const db = openDb(config.DATABASE_URL);
   const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   const { app } = await buildApp({
-    db, publicUrl, logger: { level: config.LOG_LEVEL }, tillDir: config.TILL_DIR,
+    db, publicUrl, logger: { level: config.LOG_LEVEL }, tillDir: config.TILL_DIR, syncPollMs: config.SYNC_POLL_MS,
     // Development mode lets webhooks reach a receiver on this machine; anything else requires public URLs.
     allowLoopbackHooks: config.NODE_ENV === 'development',
     hookDelivery: {

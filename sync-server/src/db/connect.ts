@@ -26,6 +26,8 @@ export interface Db {
   readonly dialect: Dialect;
   /** Human-readable location for logs (no password). */
   readonly describe: string;
+  /** PostgreSQL: for sessions outside the pool (the sync LISTEN). Holds the password: never log it. */
+  readonly connectionString?: string;
   close(): Promise<void>;
 }
 
@@ -166,7 +168,7 @@ export function openDb(url: string = process.env.DATABASE_URL ?? DEFAULT_DATABAS
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 20 });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
-    return { kysely, dialect: 'postgres', describe: `postgres://${u.host}${u.pathname}`, close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', describe: `postgres://${u.host}${u.pathname}`, connectionString: url, close: () => kysely.destroy() };
   }
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });

@@ -12,6 +12,8 @@ import { migration as webhooks } from './migrations/0006-webhooks.ts';
 import { migration as customers } from './migrations/0007-customers.ts';
 import { migration as receipts } from './migrations/0008-receipts.ts';
 import { migration as loyalty } from './migrations/0009-loyalty.ts';
+import { migration as offline } from './migrations/0010-offline.ts';
+import { migration as syncNotify } from './migrations/0011-sync-notify.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_auth': auth,
@@ -23,6 +25,8 @@ const migrations: Record<string, Migration> = {
   '0007_customers': customers,
   '0008_receipts': receipts,
   '0009_loyalty': loyalty,
+  '0010_offline': offline,
+  '0011_sync_notify': syncNotify,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

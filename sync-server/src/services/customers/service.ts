@@ -11,6 +11,7 @@
  */
 import type { CustomerDoc } from '@pos/core';
 import type { Clock } from '../../clock.ts';
+import type { CustomerTokensTable } from '../../db/tables/customers.ts';
 import { communicationMethods, type VerificationSender } from './communication.ts';
 import type { DiscountHooks } from './effects.ts';
 import { toCustomerDoc } from './model.ts';
@@ -39,8 +40,14 @@ export function createCustomerService(repo: CustomerRepo, clock: Clock, opts: { 
     /** The tills' `customers` documents: the customer with its live tokens; deleted customers are tombstones. */
     async syncCustomers(accountId: string, ids: readonly string[]): Promise<CustomerDoc[]> {
       const rows = await repo.customersByPks(accountId, ids);
-      const tokens = await repo.liveTokensOf(rows.map((r) => r.id));
-      return rows.map((row) => toCustomerDoc(row, tokens.filter((t) => t.customer_pk === row.id)));
+      // Grouped once (a page holds up to 1,000 customers and as many tokens); the repo's order is kept.
+      const tokens = new Map<string, CustomerTokensTable[]>();
+      for (const t of await repo.liveTokensOf(rows.map((r) => r.id))) {
+        const own = tokens.get(t.customer_pk);
+        if (own === undefined) tokens.set(t.customer_pk, [t]);
+        else own.push(t);
+      }
+      return rows.map((row) => toCustomerDoc(row, tokens.get(row.id) ?? []));
     },
   };
 }
