@@ -6,10 +6,12 @@ import { dbTargets } from '../support/databases.ts';
 import { authBench } from './auth.bench.ts';
 import { parseBenchArgs, printTable, writeJson, type Metric } from './report.ts';
 import { tillBench } from './till.bench.ts';
+import { INITIAL_SYNC_IDS, initialSyncBench } from './initial-sync.bench.ts';
 import { availableForReceiptBench, engineBench } from './discounts.bench.ts';
 import { walletBench } from './wallet.bench.ts';
 import { webhooksBench } from './webhooks.bench.ts';
 import { receiptsBench } from './receipts.bench.ts';
+import { DRAIN_IDS, drainBench } from './drain.bench.ts';
 
 interface Suite {
   /** Metric ids this suite produces, for --only. */
@@ -40,10 +42,12 @@ async function main(): Promise<void> {
       ids: ['till.initial_sync.20k_products_s', 'till.initial_sync.20k_products_docs_per_s', 'till.scan_to_paint.p50_ms', 'till.scan_to_paint.p95_ms', 'till.scan_to_paint.from_first_key.p50_ms', 'till.scan_to_paint.from_first_key.p95_ms'],
       run: () => tillBench(),
     },
+    { ids: INITIAL_SYNC_IDS, run: () => initialSyncBench() },
     { ids: ['engine.recalc.50x1000.p50_ms', 'engine.recalc.50x1000.p99_ms'], run: () => Promise.resolve(engineBench()) },
     { ids: ['discounts.available_for_receipt.rps'], run: () => availableForReceiptBench(sqlite) },
     { ids: ['webhooks.delivery.rps'], run: () => webhooksBench(sqlite, { events: 5000, runs: 3, id: 'webhooks.delivery.rps' }) },
     { ids: ['receipts.ingest.rps'], run: () => receiptsBench(sqlite) },
+    { ids: DRAIN_IDS, run: () => drainBench(sqlite) },
   ];
   const selected = suites.filter((s) => args.only === undefined || s.ids.some((id) => id.startsWith(args.only ?? '')));
   if (selected.length === 0) throw new Error(`no metric starts with ${args.only ?? ''}`);

@@ -31,10 +31,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Transaction } from 'kysely';
 import type { Page } from 'playwright-core';
 import { ProductPostSchema } from '@pos/core/contracts/products';
 import { systemClock } from '../../sync-server/src/clock.ts';
 import { openDb, type Db } from '../../sync-server/src/db/connect.ts';
+import type { Database } from '../../sync-server/src/db/schema.ts';
 import { DEMO_GROUPS, DEMO_PRODUCTS } from '../../sync-server/src/demo/catalog.ts';
 import { DEMO_ACCOUNT, ensureDemoClients, seedDemoData, type DemoCredentials } from '../../sync-server/src/demo/seed.ts';
 import { createProductRepo } from '../../sync-server/src/services/products/repo.ts';
@@ -73,34 +75,36 @@ function ean13(i: number): string {
 }
 
 /**
- * Adds `count` products to the demo catalog through the Products service (request schema, tax
- * and barcode checks, group links, inserts; the change-feed triggers fire on every insert), all in
- * one transaction: the service's own per-product transaction joins the outer one.
+ * Adds generated product `i` to the demo catalog through the Products service (request schema,
+ * tax and barcode checks, group links, inserts; the change-feed triggers fire on every insert)
+ * in the caller's transaction: the service's own per-product transaction joins it.
  */
+export async function seedProduct(db: Db, trx: Transaction<Database>, clientId: string, i: number): Promise<void> {
+  const repo = createProductRepo({ ...db, kysely: trx });
+  const service = createProductService({ ...repo, transaction: (fn) => fn(trx) }, systemClock);
+  const body = ProductPostSchema.parse({
+    product_id: `bench-${i}`,
+    product_name: `Bench product ${i}`,
+    description: `Generated product ${i}`,
+    unit_gross_price: 500 + ((i * 37) % 20_000),
+    currency: 'NOK',
+    unit: 'stk',
+    tax_id: 'vat-food',
+    groups: [{ group_id: DEMO_GROUPS[i % DEMO_GROUPS.length]?.group_id ?? 'dairy' }],
+    barcodes: [ean13(i)],
+  });
+  await service.createProduct({ accountId: DEMO_ACCOUNT, clientId }, 'grocery', body);
+}
+
+/** Adds `count` generated products, all in one transaction. */
 async function seedProducts(db: Db, clientId: string, count: number): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
-    const repo = createProductRepo({ ...db, kysely: trx });
-    const service = createProductService({ ...repo, transaction: (fn) => fn(trx) }, systemClock);
-    const actor = { accountId: DEMO_ACCOUNT, clientId };
-    for (let i = 0; i < count; i += 1) {
-      const body = ProductPostSchema.parse({
-        product_id: `bench-${i}`,
-        product_name: `Bench product ${i}`,
-        description: `Generated product ${i}`,
-        unit_gross_price: 500 + ((i * 37) % 20_000),
-        currency: 'NOK',
-        unit: 'stk',
-        tax_id: 'vat-food',
-        groups: [{ group_id: DEMO_GROUPS[i % DEMO_GROUPS.length]?.group_id ?? 'dairy' }],
-        barcodes: [ean13(i)],
-      });
-      await service.createProduct(actor, 'grocery', body);
-    }
+    for (let i = 0; i < count; i += 1) await seedProduct(db, trx, clientId, i);
   });
 }
 
 /** The sync server as `npm run server` runs it, in its own process (production settings). */
-async function spawnServer(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function spawnServer(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // BENCH_SERVER_PROFILE=DIR writes a CPU profile of the server process there (as server-process.ts).
@@ -191,7 +195,7 @@ interface ScanSample {
   wedge: boolean;
 }
 
-interface BenchProbe {
+export interface BenchProbe {
   scans: ScanSample[];
   connectAt: number | null;
   /** performance.now() once the frame showing the full product count has been rendered. */
@@ -218,7 +222,7 @@ declare global {
  * Runs in the page before its own scripts (page.addInitScript), so its capture-phase keydown
  * listener on window precedes the wedge binding's. Kept self-contained: it is serialised.
  */
-function installProbe(expectedProducts: number): void {
+export function installProbe(expectedProducts: number): void {
   const probe: BenchProbe = { scans: [], connectAt: null, readyAt: null, firstProgressAt: null, lastProgressAt: null, lastProgress: null, tillShownAt: null, saleScreenAt: null, longTasks: [] };
   window.__posBench = probe;
   new PerformanceObserver((list) => {
@@ -315,7 +319,7 @@ function installProbe(expectedProducts: number): void {
   else start();
 }
 
-async function readProbe(page: Page): Promise<BenchProbe> {
+export async function readProbe(page: Page): Promise<BenchProbe> {
   const probe = await page.evaluate(() => window.__posBench);
   if (probe === undefined) throw new Error('the bench probe is not installed in the page');
   return probe;
@@ -324,7 +328,7 @@ async function readProbe(page: Page): Promise<BenchProbe> {
 // ------------------------------------------------------------------ till actions
 
 /** Sets up a fresh till through its setup screen; resolves when replica-summary shows every product. */
-async function connectTill(page: Page, server: BenchTillServer): Promise<BenchProbe> {
+export async function connectTill(page: Page, server: Pick<BenchTillServer, 'url' | 'creds'>, timeoutMs = 150_000): Promise<BenchProbe> {
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Set up this till' }).waitFor({ timeout: 30_000 });
   await page.getByLabel('Account id').fill(DEMO_ACCOUNT);
@@ -334,7 +338,7 @@ async function connectTill(page: Page, server: BenchTillServer): Promise<BenchPr
   const managerCode = page.getByLabel('Manager code');
   if ((await managerCode.count()) > 0) await managerCode.fill('2468');
   await page.getByRole('button', { name: 'Connect till' }).click();
-  await page.waitForFunction(() => (window.__posBench?.readyAt ?? null) !== null, undefined, { timeout: 150_000, polling: 100 });
+  await page.waitForFunction(() => (window.__posBench?.readyAt ?? null) !== null, undefined, { timeout: timeoutMs, polling: 100 });
   return readProbe(page);
 }
 
@@ -426,7 +430,7 @@ async function firstScanAfterLoad(page: Page): Promise<{ at: number; attempts: n
  * BENCH_TILL_PROFILE=DIR writes a CPU profile of the page (DevTools' .cpuprofile) for each phase
  * there. The sampling slows the page: figures from such a run are not comparable.
  */
-async function profiled<T>(page: Page, name: string, fn: () => Promise<T>): Promise<T> {
+export async function profiled<T>(page: Page, name: string, fn: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_TILL_PROFILE;
   if (dir === undefined) return fn();
   const cdp = await page.context().newCDPSession(page);

@@ -104,7 +104,7 @@ describe.runIf(chromiumAvailable())('loyalty at the till in Chromium', () => {
     const page = await browser.newPage();
     await setUpTill(page, server);
     await page.getByRole('button', { name: 'Enrol new member' }).click();
-    expect(await page.getByText('Enrolment needs a connection to the server').isVisible()).toBe(true);
+    expect(await page.getByText('Offline, the enrolment is kept on this till and sent when the server is back').isVisible()).toBe(true);
     // Both consents start unchecked.
     expect(await page.getByLabel('Yes to marketing by SMS').isChecked()).toBe(false);
     expect(await page.getByLabel('Yes to marketing by e-mail').isChecked()).toBe(false);

@@ -27,6 +27,7 @@ const PIN_ROUNDS = 100_000;
 
 export function terminalCredentials(file: string, sealer: Sealer, fetchFn: typeof fetch, now: () => number) {
   let token: { accessToken: string; expiresAt: number } | null = null;
+  let renewing: Promise<{ accessToken: string; expiresAt: number }> | null = null;
 
   const read = (): z.infer<typeof StoredSchema> | null => {
     try {
@@ -40,6 +41,22 @@ export function terminalCredentials(file: string, sealer: Sealer, fetchFn: typeo
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
   };
+  async function renew(): Promise<{ accessToken: string; expiresAt: number }> {
+    const stored = read();
+    if (stored === null) throw new Error('This till is not set up yet.');
+    const { serverUrl, accountId, clientId } = stored.setup;
+    const secret = sealer.open(Buffer.from(stored.sealedSecret, 'base64'));
+    const res = await fetchFn(`${serverUrl}/v1/accounts/${accountId}/auth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', audience: `${serverUrl}/v1/accounts/${accountId}` }),
+    });
+    const body = z.object({ access_token: z.string(), expires_in: z.number() }).safeParse(await res.json().catch(() => null));
+    if (!res.ok || !body.success) throw new Error(`The server refused the till's credentials (HTTP ${res.status}).`);
+    token = { accessToken: body.data.access_token, expiresAt: now() + body.data.expires_in * 1000 };
+    return token;
+  }
+
   const pinHash = (pin: string, salt: string): string => pbkdf2Sync(pin, Buffer.from(salt, 'hex'), PIN_ROUNDS, 32, 'sha256').toString('hex');
 
   return {
@@ -52,21 +69,15 @@ export function terminalCredentials(file: string, sealer: Sealer, fetchFn: typeo
       token = null;
     },
 
-    async accessToken(): Promise<{ accessToken: string; expiresAt: number }> {
-      if (token !== null && token.expiresAt - RENEW_EARLY_MS > now()) return token;
-      const stored = read();
-      if (stored === null) throw new Error('This till is not set up yet.');
-      const { serverUrl, accountId, clientId } = stored.setup;
-      const secret = sealer.open(Buffer.from(stored.sealedSecret, 'base64'));
-      const res = await fetchFn(`${serverUrl}/v1/accounts/${accountId}/auth/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credentials', audience: `${serverUrl}/v1/accounts/${accountId}` }),
+    /** `{fresh: true}` (after the server answered 401) drops the cached token and gets a new one. */
+    accessToken(options?: unknown): Promise<{ accessToken: string; expiresAt: number }> {
+      const fresh = typeof options === 'object' && options !== null && 'fresh' in options && options.fresh === true;
+      if (!fresh && token !== null && token.expiresAt - RENEW_EARLY_MS > now()) return Promise.resolve(token);
+      // Callers that find the token stale at the same moment share one request.
+      renewing ??= renew().finally(() => {
+        renewing = null;
       });
-      const body = z.object({ access_token: z.string(), expires_in: z.number() }).safeParse(await res.json().catch(() => null));
-      if (!res.ok || !body.success) throw new Error(`The server refused the till's credentials (HTTP ${res.status}).`);
-      token = { accessToken: body.data.access_token, expiresAt: now() + body.data.expires_in * 1000 };
-      return token;
+      return renewing;
     },
 
     setManagerPin(pin: unknown): void {

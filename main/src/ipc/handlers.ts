@@ -8,7 +8,7 @@ export function ipcHandlers(credentials: Credentials): Record<Channel, (...args:
   return {
     [CHANNELS.loadSetup]: () => credentials.loadSetup(),
     [CHANNELS.saveSetup]: (setup, secret) => credentials.saveSetup(setup, secret),
-    [CHANNELS.accessToken]: () => credentials.accessToken(),
+    [CHANNELS.accessToken]: (options) => credentials.accessToken(options),
     [CHANNELS.setManagerPin]: (pin) => credentials.setManagerPin(pin),
     [CHANNELS.checkManagerPin]: (pin) => credentials.checkManagerPin(pin),
   };

@@ -10,7 +10,7 @@ const invoke = (channel: string, ...args: unknown[]): Promise<unknown> => {
 contextBridge.exposeInMainWorld('pos', Object.freeze({
   loadSetup: () => invoke(CHANNELS.loadSetup),
   saveSetup: (setup: unknown, secret: unknown) => invoke(CHANNELS.saveSetup, setup, secret),
-  accessToken: () => invoke(CHANNELS.accessToken),
+  accessToken: (options?: unknown) => invoke(CHANNELS.accessToken, options),
   setManagerPin: (pin: unknown) => invoke(CHANNELS.setManagerPin, pin),
   checkManagerPin: (pin: unknown) => invoke(CHANNELS.checkManagerPin, pin),
 }));

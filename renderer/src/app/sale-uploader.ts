@@ -1,131 +1,236 @@
 /**
- * Stores completed sales on the server as Dintero receipts (`POST /receipts`), oldest first, until
- * it has them all. The server records each receipt's discount usage, stamps and bonus as it stores
- * it, and dedupes on (store, receipt_id, purchase_at), so a batch sent again after a lost answer
- * stores nothing twice: what it had already comes back counted in `duplicates`.
+ * Drains the till's outbox (app/outbox.ts) to the server: enrolments first (a receipt may name the
+ * customer), then offline gift-card entries, then receipts. Every record carries its own
+ * idempotency key, so anything sent again after a lost answer is stored once and comes back as a
+ * duplicate, which counts as confirmed.
  *
- * - Batches of up to 50 sales, oldest first. A sale is marked uploaded only when the answer
- *   accounts for it: every sale of a batch when stored + duplicates = the batch (the server takes a
- *   batch whole or not at all), otherwise only those it lists as stored (by store, receipt_id and
- *   purchase_at); the rest are sent again and come back as duplicates.
- * - A refused batch (4xx other than auth, rate and not-found answers) is split in halves until the
- *   refused sale is alone; that sale keeps the server's message (`upload_error`), stays pending and
- *   is from then on sent on its own after the others, at most once a minute, so it never holds a
- *   batch back again (and goes up by itself if the server takes it later).
- * - The server away, failing (5xx) or refusing this till (401/403/404/429) stops the drain: every
- *   sale stays, and the next flush (a new sale, or the 5 s timer) tries again.
- * - A sale whose stored data this build cannot read is parked with that reason and never sent.
+ * - Oldest first per kind, in batches (receipts up to 1,000 per `POST /receipts`, wallet entries
+ *   up to 500 per `POST /sync/offline/wallet_entries`, enrolments one by one); receipts
+ *   two batches in flight, so the next goes up while the last one's confirmation is written. A record becomes `sent`
+ *   only when the answer accounts for it; confirmations are written in bulk (100 records a write).
+ * - A refused batch (a 4xx that is about the records: not auth, rate or not-found) is split in
+ *   halves until the refused record is alone; it is then `parked` with the server's message, and
+ *   from then on tried on its own after the others, at most once a minute (or at once when the
+ *   manager asks), so it never holds anything back. It goes up by itself if the server takes it later.
+ * - The server unreachable stops the whole drain; a kind the server fails (5xx) or will not take
+ *   now (403/404/408/429, or 401 after a fresh token) stops that kind only. Nothing is dropped:
+ *   the next flush (a new record, reconnect, or the 5 s timer) tries again.
  */
+import { OfflineWalletEntriesResultSchema } from '@pos/core';
 import { receiptKey } from '@pos/core/loyalty/receipt-key';
 import { z } from 'zod';
-import type { RxDocument } from 'rxdb';
 import { callApi, type ApiEndpoint, ApiCallError } from '../api/http.ts';
+import { CustomerSchema, sameEnrolment } from '../api/customer-client.ts';
 import type { PosDatabase } from '../db/database.ts';
-import type { SaleDoc } from '../db/schemas.ts';
-import { saleToReceipt, StoredSaleSchema, type SaleReceipt, type TillStore } from '../features/sale/sale-receipt.ts';
+import { OUTBOX_KINDS, type OutboxDoc, type OutboxKind } from '../db/schemas.ts';
+import { UNREADABLE_SALE } from './outbox.ts';
 
-export interface SaleUploader {
-  /** Sends what is pending now (also runs on every new sale and on a timer). */
+export interface OutboxDrain {
+  /** Sends what is pending now (also runs on every new record and on a timer). */
   flush(): Promise<void>;
+  /** Sends the parked records too without waiting for their minute: the manager's "Try again now". */
+  retryParked(): Promise<void>;
   stop(): void;
 }
 
 const RETRY_MS = 5_000;
-const REFUSED_RETRY_MS = 60_000;
-export const BATCH_SIZE = 50;
+export const REFUSED_RETRY_MS = 60_000;
+export const BATCH_SIZES: Readonly<Record<OutboxKind, number>> = { enrolment: 1, wallet_entry: 500, receipt: 1000 };
+
+/**
+ * Local reads and writes go in pieces of this many: RxDB keeps the last 100 change events, and a
+ * write of more makes every live query (provisional loyalty reads the unconfirmed sales) run again
+ * from scratch instead of being updated; IndexedDB cursors are also cheaper in short runs.
+ */
+const CHUNK = 100;
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
 
 const CreatedSchema = z.object({
   receipts: z.array(z.looseObject({ receipt_id: z.string().optional(), purchase_at: z.string().optional(), store: z.looseObject({ id: z.string() }).optional() })),
   duplicates: z.number().int().min(0),
 });
+const ReceiptKeySchema = z.looseObject({ receipt_id: z.string(), purchase_at: z.string(), store: z.looseObject({ id: z.string() }) });
 
-/** Answers that say nothing about the sales themselves: stop and try again later. */
+/** Refused by the server for a reason about this record; the message is for the manager. */
+class Refused extends Error {}
+/** Stop sending: `all` when the server cannot be reached at all, else only this kind. */
+class Stop extends Error {
+  constructor(message: string, readonly all: boolean) {
+    super(message);
+  }
+}
+
+const NOUN: Readonly<Record<OutboxKind, string>> = { enrolment: 'enrolments', wallet_entry: 'offline gift-card payments', receipt: 'sales' };
 const isTransient = (e: ApiCallError): boolean => e.status === 0 || e.status >= 500 || [401, 403, 404, 408, 429].includes(e.status);
 
-class Stop extends Error {}
+type Sender = (records: readonly OutboxDoc[]) => Promise<ReadonlySet<string>>;
 
-type Sale = RxDocument<SaleDoc>;
+function senders(endpoint: ApiEndpoint): Readonly<Record<OutboxKind, Sender>> {
+  return {
+    async receipt(records) {
+      const answer = await callApi(endpoint, 'POST', '/receipts', CreatedSchema, records.map((r) => r.payload));
+      // The server takes a batch whole or not at all: stored + duplicates = batch accounts for all.
+      if (answer.receipts.length + answer.duplicates === records.length) return new Set(records.map((r) => r.id));
+      const stored = new Set(answer.receipts.flatMap((r) => (r.receipt_id === undefined || r.purchase_at === undefined || r.store === undefined ? [] : [receiptKey({ receipt_id: r.receipt_id, purchase_at: r.purchase_at, store: r.store })])));
+      return new Set(records.filter((r) => {
+        const k = ReceiptKeySchema.safeParse(r.payload);
+        return k.success && stored.has(receiptKey(k.data));
+      }).map((r) => r.id));
+    },
+    async wallet_entry(records) {
+      const answer = await callApi(endpoint, 'POST', '/sync/offline/wallet_entries', OfflineWalletEntriesResultSchema, { entries: records.map((r) => r.payload) });
+      // `applied` and `duplicate` both mean the ledger has it; an exception is the server's business now.
+      const done = new Set(answer.results.map((r) => r.ref_id));
+      return new Set(records.filter((r) => typeof r.payload.ref_id === 'string' && done.has(r.payload.ref_id)).map((r) => r.id));
+    },
+    async enrolment(records) {
+      const confirmed = new Set<string>();
+      for (const r of records) {
+        try {
+          await callApi(endpoint, 'POST', '/customers/users', CustomerSchema, r.payload);
+        } catch (e) {
+          if (!(e instanceof ApiCallError) || e.status !== 400) throw e;
+          await explainEnrolmentRefusal(endpoint, r, e);
+        }
+        confirmed.add(r.id);
+      }
+      return confirmed;
+    },
+  };
+}
 
-export function startSaleUploader(db: PosDatabase, endpoint: ApiEndpoint, store: TillStore, onError: (message: string | null) => void, now: () => number = Date.now): SaleUploader {
+/** Returns when the refusal means "already done"; throws Refused with plain words otherwise. */
+async function explainEnrolmentRefusal(endpoint: ApiEndpoint, record: OutboxDoc, e: ApiCallError): Promise<void> {
+  const customerId = typeof record.payload.customer_id === 'string' ? record.payload.customer_id : '';
+  if (e.code === 'CUSTOMER_DUPLICATE_CUSTOMER_ID') {
+    // Sent before and the answer lost: the server has it if the customer under this id is the one enrolled.
+    const existing = await callApi(endpoint, 'GET', `/customers/users/${encodeURIComponent(customerId)}`, CustomerSchema);
+    if (sameEnrolment(record.payload, existing)) return;
+    throw new Refused(`Another customer on the server already has the customer id ${customerId}; this enrolment was not created.`);
+  }
+  if (e.code === 'CUSTOMER_DUPLICATE_PHONE_NUMBER') throw new Refused('A customer with this phone number already exists on the server, so this enrolment was not created.');
+  if (e.code === 'CUSTOMER_DUPLICATE_EMAIL') throw new Refused('A customer with this e-mail address already exists on the server, so this enrolment was not created.');
+  throw e;
+}
+
+export function startOutboxDrain(db: PosDatabase, endpoint: ApiEndpoint, onError: (message: string | null) => void, now: () => number = Date.now): OutboxDrain {
+  const send = senders(endpoint);
   /** The drain in flight, and the one queued behind it (shared by every caller meanwhile). */
   let running: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
   let stopped = false;
-  let refusedTriedAt = -Infinity;
+  let parkedNow = false;
+  /** The last drain found the server unreachable: new records wait for the timer or a reconnect instead of each trying again. */
+  let unreachable = false;
 
-  const confirm = (docs: readonly Sale[]): Promise<unknown> =>
-    Promise.all(docs.map((d) => d.incrementalModify((s) => {
-      const { upload_error: _cleared, ...rest } = s;
-      return { ...rest, uploaded: true };
-    })));
-  const park = (doc: Sale, message: string): Promise<unknown> => {
-    // It was just tried: the next try is a minute away.
-    refusedTriedAt = now();
-    return doc.incrementalPatch({ upload_error: message });
+  const write = async (docs: readonly OutboxDoc[]): Promise<void> => {
+    for (const chunk of chunks(docs)) await db.outbox.bulkUpsert(chunk);
   };
+  async function confirm(kind: OutboxKind, docs: readonly OutboxDoc[]): Promise<void> {
+    const at = now();
+    await write(docs.map(({ error: _cleared, ...d }) => ({ ...d, state: 'sent' as const, attempts: d.attempts + 1, last_attempt_at: at, sent_at: at })));
+    if (kind !== 'receipt') return;
+    // The sales journal's flag: provisional loyalty counts the sales the server has not confirmed.
+    const sales = await db.sales.findByIds(docs.flatMap((d) => (d.sale_id === undefined ? [] : [d.sale_id]))).exec();
+    const fresh = [...sales.values()].filter((s) => !s.uploaded).map((s) => {
+      const { upload_error: _cleared, ...rest } = s.toMutableJSON();
+      return { ...rest, uploaded: true };
+    });
+    for (const chunk of chunks(fresh)) await db.sales.bulkUpsert(chunk);
+  }
+  const park = (doc: OutboxDoc, message: string): Promise<unknown> => write([{ ...doc, state: 'parked', error: message, attempts: doc.attempts + 1, last_attempt_at: now() }]);
 
   /** Sends one batch; splits it when refused. Returns the last refusal's message, if any. */
-  async function send(batch: readonly { doc: Sale; receipt: SaleReceipt }[]): Promise<string | null> {
+  async function sendBatch(kind: OutboxKind, batch: readonly OutboxDoc[]): Promise<string | null> {
     if (stopped || batch.length === 0) return null;
+    let refusal: string;
     try {
-      const answer = await callApi(endpoint, 'POST', '/receipts', CreatedSchema, batch.map((b) => b.receipt));
-      if (answer.receipts.length + answer.duplicates === batch.length) {
-        await confirm(batch.map((b) => b.doc));
-      } else {
-        const stored = new Set(answer.receipts.flatMap((r) => (r.receipt_id === undefined || r.purchase_at === undefined || r.store === undefined ? [] : [receiptKey({ receipt_id: r.receipt_id, purchase_at: r.purchase_at, store: r.store })])));
-        await confirm(batch.filter((b) => stored.has(receiptKey(b.receipt))).map((b) => b.doc));
-      }
+      const confirmed = await send[kind](batch);
+      await confirm(kind, batch.filter((r) => confirmed.has(r.id)));
       return null;
     } catch (e) {
-      if (!(e instanceof ApiCallError)) throw e;
-      if (isTransient(e)) throw new Stop(e.status === 0 ? 'The server cannot be reached: sales are kept on this till.' : `The server did not take sales (${e.message}): they are kept on this till.`);
-      const [only] = batch;
-      if (batch.length === 1 && only !== undefined) {
-        await park(only.doc, e.message);
-        return `Sale ${only.doc.id.slice(0, 8)} was refused: ${e.message}`;
-      }
-      const half = Math.ceil(batch.length / 2);
-      const first = await send(batch.slice(0, half));
-      const second = await send(batch.slice(half));
-      return second ?? first;
+      if (e instanceof Refused) refusal = e.message;
+      else if (e instanceof ApiCallError && !isTransient(e)) refusal = e.message;
+      else if (e instanceof ApiCallError) {
+        throw new Stop(e.status === 0 ? 'The server cannot be reached: sales are kept on this till.' : `The server did not take ${NOUN[kind]} (${e.message}): they are kept on this till.`, e.status === 0);
+      } else throw e;
     }
+    const [only] = batch;
+    if (batch.length === 1 && only !== undefined) {
+      await park(only, refusal);
+      return `${kind === 'receipt' ? 'Sale' : kind === 'enrolment' ? 'Enrolment' : 'Gift-card payment'} ${only.id.slice(only.id.indexOf(':') + 1, only.id.indexOf(':') + 9)} was refused: ${refusal}`;
+    }
+    const half = Math.ceil(batch.length / 2);
+    const first = await sendBatch(kind, batch.slice(0, half));
+    const second = await sendBatch(kind, batch.slice(half));
+    return second ?? first;
   }
 
   async function drain(): Promise<void> {
-    const pending = await db.sales.find({ selector: { uploaded: false }, sort: [{ completed_at: 'asc' }] }).exec();
-    const fresh: { doc: Sale; receipt: SaleReceipt }[] = [];
-    const parked: { doc: Sale; receipt: SaleReceipt }[] = [];
+    const retryAll = parkedNow;
+    parkedNow = false;
     let lastError: string | null = null;
-    for (const doc of pending) {
-      const stored = StoredSaleSchema.safeParse(doc.toMutableJSON().sale);
-      if (!stored.success) {
-        const message = 'this till cannot read the sale it stored; it is kept for a manager to look at';
-        if (doc.upload_error !== message) await park(doc, message);
-        lastError = `Sale ${doc.id.slice(0, 8)} cannot be sent: ${message}`;
-        continue;
+    for (const kind of OUTBOX_KINDS) {
+      // A sale this build cannot read is never sent: only a manager can do something about it.
+      const parked = (await db.outbox.find({ selector: { state: 'parked', kind }, sort: [{ order_key: 'asc' }] }).exec()).map((d) => d.toMutableJSON()).filter((r) => r.error !== UNREADABLE_SALE);
+      const due = parked.filter((r) => retryAll || now() - (r.last_attempt_at ?? 0) >= REFUSED_RETRY_MS);
+      try {
+        // Pending records a batch at a time after a cursor: the queue may hold thousands (a long
+        // outage) and is read no further than the server lets the drain get.
+        // Receipts: two batches in flight, the next going up while the last one's confirmation is
+        // written (each is stored on its own). Enrolments and gift-card entries go strictly in order.
+        let after = '';
+        let inFlight: Promise<string | null> | null = null;
+        try {
+          for (;;) {
+            const batch: OutboxDoc[] = [];
+            while (batch.length < BATCH_SIZES[kind]) {
+              const page = await db.outbox.find({ selector: { state: 'pending', kind, order_key: { $gt: after } }, sort: [{ order_key: 'asc' }], limit: Math.min(CHUNK, BATCH_SIZES[kind] - batch.length) }).exec();
+              const last = page.at(-1);
+              if (last === undefined) break;
+              after = last.order_key;
+              for (const d of page) batch.push(d.toMutableJSON());
+            }
+            if (batch.length === 0 || stopped) break;
+            if (kind !== 'receipt') {
+              lastError = (await sendBatch(kind, batch)) ?? lastError;
+              continue;
+            }
+            const sending = sendBatch(kind, batch);
+            // Awaited below; a failure meanwhile is not an unhandled one.
+            sending.catch(() => undefined);
+            if (inFlight !== null) lastError = (await inFlight) ?? lastError;
+            inFlight = sending;
+          }
+        } finally {
+          // Whatever happened, the batch still on its way settles before the kind is done.
+          const pendingBatch: Promise<string | null> | null = inFlight;
+          inFlight = null;
+          if (pendingBatch !== null) lastError = (await pendingBatch) ?? lastError;
+        }
+        for (const p of due) lastError = (await sendBatch(kind, [p])) ?? lastError;
+        const waiting = parked.length - due.length;
+        if (waiting > 0) lastError ??= `${waiting} ${waiting === 1 ? 'record was' : 'records were'} refused by the server and ${waiting === 1 ? 'is' : 'are'} kept on this till: ${parked[0]?.error ?? ''}`;
+      } catch (e) {
+        if (!(e instanceof Stop)) throw e;
+        if (e.all) {
+          unreachable = true;
+          onError(e.message);
+          return;
+        }
+        lastError = e.message;
       }
-      (doc.upload_error === undefined ? fresh : parked).push({ doc, receipt: saleToReceipt(stored.data, store) });
     }
-    try {
-      for (let i = 0; i < fresh.length; i += BATCH_SIZE) lastError = (await send(fresh.slice(i, i + BATCH_SIZE))) ?? lastError;
-      if (parked.length > 0 && now() - refusedTriedAt >= REFUSED_RETRY_MS) {
-        refusedTriedAt = now();
-        for (const p of parked) lastError = (await send([p])) ?? lastError;
-      } else if (parked.length > 0) {
-        lastError ??= `${parked.length} sale${parked.length === 1 ? ' was' : 's were'} refused by the server and ${parked.length === 1 ? 'is' : 'are'} kept on this till: ${parked[0]?.doc.upload_error ?? ''}`;
-      }
-    } catch (e) {
-      if (e instanceof Stop) {
-        onError(e.message);
-        return;
-      }
-      throw e;
-    }
+    unreachable = false;
     onError(lastError);
   }
 
   // A call while a drain runs waits for a fresh one: that drain may have read the queue before
-  // the sale the caller cares about was added, or tried while the server was still away.
+  // the record the caller cares about was added, or tried while the server was still away.
   const flush = (): Promise<void> => {
     if (stopped) return Promise.resolve();
     if (running === null) {
@@ -142,12 +247,18 @@ export function startSaleUploader(db: PosDatabase, endpoint: ApiEndpoint, store:
     });
     return queued;
   };
-  const sub = db.sales.find({ selector: { uploaded: false } }).$.subscribe((docs) => {
-    if (docs.some((d) => d.upload_error === undefined)) void flush();
+  // New records go up at once (the changes the drain itself writes are not inserts), unless the
+  // server was just found unreachable: a till selling offline does not knock on every sale.
+  const sub = db.outbox.insert$.subscribe(() => {
+    if (!unreachable) void flush();
   });
   const timer = setInterval(() => void flush(), RETRY_MS);
   return {
     flush,
+    retryParked() {
+      parkedNow = true;
+      return flush();
+    },
     stop() {
       stopped = true;
       clearInterval(timer);

@@ -5,6 +5,7 @@
  */
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import type { CustomerLoyaltyDoc, DiscountRuleDoc, GiftCardDoc, ProductDoc, ProductGroupDoc, TaxGroupDoc } from '@pos/core';
 import {
   customerLoyaltySchema,
@@ -12,11 +13,13 @@ import {
   discountRuleSchema,
   giftCardMigrations,
   giftCardSchema,
+  outboxSchema,
   productGroupSchema,
   productSchema,
   saleMigrations,
   saleSchema,
   taxGroupSchema,
+  type OutboxDoc,
   type SaleDoc,
   type StoredCustomerDoc,
 } from './schemas.ts';
@@ -32,14 +35,17 @@ export interface PosCollections {
   customers: RxCollection<StoredCustomerDoc>;
   customer_loyalty: RxCollection<Stored<CustomerLoyaltyDoc>>;
   sales: RxCollection<SaleDoc>;
+  outbox: RxCollection<OutboxDoc>;
 }
 
 export type PosDatabase = RxDatabase<PosCollections>;
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
+// Local documents hold this till's own state that is no collection (the offline lease).
+addRxPlugin(RxDBLocalDocumentsPlugin);
 
 export async function openPosDatabase<I, O>(name: string, storage: RxStorage<I, O>): Promise<PosDatabase> {
-  const db = await createRxDatabase<PosCollections>({ name, storage, multiInstance: false, eventReduce: true });
+  const db = await createRxDatabase<PosCollections>({ name, storage, multiInstance: false, eventReduce: true, localDocuments: true });
   await db.addCollections({
     products: { schema: productSchema },
     tax_groups: { schema: taxGroupSchema },
@@ -49,6 +55,7 @@ export async function openPosDatabase<I, O>(name: string, storage: RxStorage<I, 
     customers: { schema: customerSchema },
     customer_loyalty: { schema: customerLoyaltySchema },
     sales: { schema: saleSchema, migrationStrategies: saleMigrations },
+    outbox: { schema: outboxSchema },
   });
   return db;
 }

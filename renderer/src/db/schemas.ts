@@ -138,6 +138,58 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
   indexes: ['completed_at'],
 };
 
+/**
+ * The till's durable outbox: every local write the server must get (a sale's receipt, an offline
+ * gift-card drawdown, a counter enrolment), under a client-generated id that is also its
+ * idempotency key upstream. Nothing leaves this collection: a record the server confirmed becomes
+ * `sent` (kept 30 days as an audit trail), one it refused becomes `parked` with its message.
+ *
+ * - id: `receipt:<sale_id>`, `wallet_entry:<ref_id>` or `enrolment:<customer_id>`.
+ * - order_key: zero-padded epoch milliseconds of `created_at`, then the id, so string order is age
+ *   order whatever time zone offset `created_at` was written with.
+ */
+export const OUTBOX_KINDS = ['enrolment', 'wallet_entry', 'receipt'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+export type OutboxState = 'pending' | 'parked' | 'sent';
+
+export interface OutboxDoc {
+  id: string;
+  kind: OutboxKind;
+  order_key: string;
+  created_at: string;
+  sale_id?: string;
+  /** What is sent: the receipt, the OfflineWalletEntry, or the enrolment (see app/outbox.ts). */
+  payload: Record<string, unknown>;
+  state: OutboxState;
+  /** The server's reason for refusing it, in its words (parked records). */
+  error?: string;
+  attempts: number;
+  /** Epoch milliseconds. */
+  last_attempt_at?: number;
+  sent_at?: number;
+}
+
+export const outboxSchema: RxJsonSchema<OutboxDoc> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 300 },
+    kind: { type: 'string', maxLength: 16 },
+    order_key: { type: 'string', maxLength: 340 },
+    created_at: text,
+    sale_id: text,
+    payload: { type: 'object' },
+    state: { type: 'string', maxLength: 8 },
+    error: text,
+    attempts: integer,
+    last_attempt_at: integer,
+    sent_at: integer,
+  },
+  required: ['id', 'kind', 'order_key', 'created_at', 'payload', 'state', 'attempts'],
+  indexes: [['state', 'kind', 'order_key']],
+};
+
 export const giftCardMigrations = {
   1: (doc: Stored<GiftCardDoc>): Stored<GiftCardDoc> => doc,
 };

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { cartTotals, isKnownDiscountCode, sameDiscountCode, type CartProduct, type CustomerLoyaltyDoc, type Discount } from '@pos/core';
+import { amountDue, cartTotals, isKnownDiscountCode, sameDiscountCode, type CartProduct, type CustomerLoyaltyDoc, type Discount } from '@pos/core';
 import { tillRules, type TillRules } from '../features/sale/discount-rules.ts';
 import { tillPricer } from '../features/sale/sale-actors.ts';
 import { loyaltyState } from '../features/customers/loyalty.ts';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
-import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer, type SaleCustomer } from './checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHold, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type OfflineGiftCardInput, type OfflineGiftCardOutput, type Pricer, type SaleCustomer } from './checkout.machine.ts';
 
 const products: Record<string, CartProduct> = {
   '7038010009457': { product_id: 'milk', product_name: 'Milk', unit_gross_price: 2490, currency: 'NOK', tax_percent: 15, group_ids: ['dairy'] },
@@ -70,8 +70,30 @@ function pricer(rules: { current: readonly Discount[] }, members: readonly strin
 }
 
 /** Fakes that answer after a delay, so fake timers decide when each side effect finishes. */
-function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; rules?: { current: readonly Discount[] }; members?: readonly string[]; loyalty?: Map<string, Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'>> } = {}) {
-  const calls = { holds: [] as Array<{ amount: number; refId: string }>, captured: [] as GiftCardHold[][], released: [] as GiftCardHold[][], committed: [] as CompletedSale[], customerLookups: [] as string[] };
+/**
+ * The offline path's fake: card GC-TOKEN with PIN 1234 may pay up to `offlineLimit` per sale (like
+ * core's rule with one cap, counting this sale's own offline tenders); anything else is refused.
+ */
+function fakeOffline(limit: number, calls: { offline: OfflineGiftCardInput[] }) {
+  return (input: OfflineGiftCardInput): OfflineGiftCardOutput => {
+    calls.offline.push(input);
+    if (input.token !== 'GC-TOKEN') return { kind: 'refused', message: "This gift card is not on this till's list." };
+    if (input.pin === undefined) return { kind: 'pin', message: null };
+    if (input.pin !== '1234') return { kind: 'pin', message: 'Wrong PIN (4 tries left offline).' };
+    const left = limit - input.saleTenders.reduce((sum, t) => sum + t.amount, 0);
+    if (input.requested !== undefined && input.requested > left) return { kind: 'refused', message: `Offline, this card can pay at most ${left}.` };
+    const amount = Math.min(input.requested ?? input.due, input.due, left);
+    return {
+      kind: 'taken',
+      tender: { kind: 'gift_card_offline', amount, card_id: 'gc-1', card_pk: 'pk-1', currency: 'NOK', ref_id: `${input.saleId}:gift-card-offline:${input.saleTenders.length + 1}`, created_at: '2026-11-24T10:00:00.000Z', allowance: 'allowance.jws', lease: 'lease.jws' },
+      note: amount < input.due ? `Take the remaining ${input.due - amount} another way.` : null,
+    };
+  };
+}
+
+function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; infoFails?: boolean; online?: { current: boolean }; offlineLimit?: number; rules?: { current: readonly Discount[] }; members?: readonly string[]; loyalty?: Map<string, Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'>> } = {}) {
+  const calls = { holds: [] as Array<{ amount: number; refId: string }>, captured: [] as GiftCardHold[][], released: [] as GiftCardHold[][], committed: [] as CompletedSale[], customerLookups: [] as string[], info: 0, offline: [] as OfflineGiftCardInput[] };
+  const offline = fakeOffline(opts.offlineLimit ?? 20_000, calls);
   const later = <T>(value: () => T, ms = 20) => new Promise<T>((resolve, reject) => setTimeout(() => {
     try {
       resolve(value());
@@ -87,6 +109,8 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; ru
         return tokens[input.code] ?? null;
       }, 2)),
       giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => later((): Card => {
+        calls.info += 1;
+        if (opts.infoFails === true) throw Object.assign(new ApiError('NETWORK', 'The server cannot be reached.'), { status: 0 });
         if (input.token !== 'GC-TOKEN') throw new ApiError('WALLET_TOKEN_NOT_FOUND', 'no card');
         if (input.pin === undefined) throw new ApiError('WALLET_PIN_REQUIRED', 'pin');
         if (input.pin !== (opts.pin ?? '1234')) throw new ApiError('WALLET_PIN_INVALID', 'wrong PIN (4 tries left before the card locks)');
@@ -109,6 +133,7 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; ru
         calls.committed.push(input);
         return undefined;
       })),
+      offlineGiftCard: fromPromise(({ input }: { input: OfflineGiftCardInput }) => later(() => offline(input))),
     },
   });
   let n = 0;
@@ -116,6 +141,7 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; ru
     input: {
       currency: 'NOK', newId: () => `sale-${++n}`, now: () => new Date('2026-11-24T10:00:00Z'), explain: (e) => (e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)),
       ...pricer(opts.rules ?? { current: [] }, opts.members ?? [], opts.loyalty ?? new Map()),
+      ...(opts.online === undefined ? {} : { isOnline: () => opts.online?.current ?? true }),
     },
   }).start();
   return { actor, calls };
@@ -228,22 +254,125 @@ describe('checkout machine', () => {
     expect([context.cart.lines.length, context.tenders.length, context.holds.length, context.saleId]).toEqual([0, 0, 0, 'sale-2']);
   });
 
-  it('an unknown gift card or a failed hold takes nothing and explains why', async () => {
-    const { actor, calls } = fakes({ holdFails: true });
+  it('an unknown gift card takes nothing and explains why', async () => {
+    const { actor, calls } = fakes();
     actor.send({ type: 'scan.received', code: '7038010009457' });
     await settle();
     actor.send({ type: 'pay' });
     actor.send({ type: 'tender.giftCard', token: 'NOPE' });
     await settle();
     expect(actor.getSnapshot().context.message).toMatch(/WALLET_TOKEN_NOT_FOUND/);
-    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
+    expect(actor.getSnapshot().matches({ paying: 'choosing' })).toBe(true);
+    expect(actor.getSnapshot().context.tenders).toEqual([]);
+    expect(calls.holds).toEqual([]);
+    expect(calls.offline).toEqual([]);
+  });
+
+  it('a typed gift card amount is held exactly; one above what the card has or what is due is refused', async () => {
+    const { actor, calls } = fakes({ available: 3_000 });
+    for (const code of ['7038010009457', '7020097009261']) actor.send({ type: 'scan.received', code });
+    await settle();
+    actor.send({ type: 'pay' });
+    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN', amount: 99_900 });
+    expect(actor.getSnapshot().context.message).toMatch(/999,00.*is more than the 64,80.* due/);
+    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN', amount: 4_000 });
     await settle();
     actor.send({ type: 'giftCard.pin', pin: '1234' });
     await settle();
-    expect(actor.getSnapshot().matches({ paying: 'choosing' })).toBe(true);
-    expect(actor.getSnapshot().context.message).toMatch(/NETWORK/);
-    expect(actor.getSnapshot().context.tenders).toEqual([]);
+    expect(actor.getSnapshot().context.message).toMatch(/only 30,00.*left/);
     expect(calls.holds).toEqual([]);
+    actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN', amount: 2_000 });
+    await settle();
+    actor.send({ type: 'giftCard.pin', pin: '1234' });
+    await settle();
+    expect(calls.holds).toEqual([{ amount: 2_000, refId: 'sale-1:gift-card:1' }]);
+    expect(amountDue(actor.getSnapshot().context.priced.net_amount, actor.getSnapshot().context.tenders)).toBe(2490 + 3990 - 2_000);
+  });
+
+  describe('gift cards offline', () => {
+    const startPaying = async (actor: ReturnType<typeof fakes>['actor'], codes = ['7038010009457', '7020097009261', '7035620025037']) => {
+      for (const code of codes) actor.send({ type: 'scan.received', code });
+      await settle();
+      actor.send({ type: 'pay' });
+    };
+
+    it('when the server cannot be reached, takes the card offline within what it may pay (PIN asked), and says what is left to pay', async () => {
+      const { actor, calls } = fakes({ infoFails: true, offlineLimit: 5_000 });
+      await startPaying(actor);
+      actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
+      await settle();
+      expect(actor.getSnapshot().matches({ paying: 'needPin' })).toBe(true);
+      actor.send({ type: 'giftCard.pin', pin: '0000' });
+      await settle();
+      expect(actor.getSnapshot().matches({ paying: 'needPin' })).toBe(true);
+      expect(actor.getSnapshot().context.message).toBe('Wrong PIN (4 tries left offline).');
+      actor.send({ type: 'giftCard.pin', pin: '1234' });
+      await settle();
+      const { context } = actor.getSnapshot();
+      expect(actor.getSnapshot().matches({ paying: 'choosing' })).toBe(true);
+      // 97.70 due; the card may pay 50.00 offline.
+      expect(context.tenders).toMatchObject([{ kind: 'gift_card_offline', amount: 5_000, ref_id: 'sale-1:gift-card-offline:1' }]);
+      expect(context.message).toBe(`Take the remaining ${9_770 - 5_000} another way.`);
+      expect(context.holds).toEqual([]);
+      expect(calls.holds).toEqual([]);
+      expect(calls.info).toBe(1);
+    });
+
+    it('pays only what the card may offline, refuses a typed amount above it, and a second card gets its own ref_id', async () => {
+      const { actor, calls } = fakes({ online: { current: false }, offlineLimit: 5_000 });
+      await startPaying(actor);
+      actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN', amount: 6_000 });
+      await settle();
+      actor.send({ type: 'giftCard.pin', pin: '1234' });
+      await settle();
+      expect(actor.getSnapshot().context.message).toBe('Offline, this card can pay at most 5000.');
+      expect(actor.getSnapshot().context.tenders).toEqual([]);
+      actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN', amount: 3_000 });
+      await settle();
+      actor.send({ type: 'giftCard.pin', pin: '1234' });
+      await settle();
+      actor.send({ type: 'tender.giftCard', token: 'GC-TOKEN' });
+      await settle();
+      actor.send({ type: 'giftCard.pin', pin: '1234' });
+      await settle();
+      const { context } = actor.getSnapshot();
+      expect(context.tenders.map((t) => (t.kind === 'gift_card_offline' ? [t.amount, t.ref_id] : t.kind))).toEqual([[3_000, 'sale-1:gift-card-offline:1'], [2_000, 'sale-1:gift-card-offline:2']]);
+      expect(context.message).toBe(`Take the remaining ${9_770 - 3_000 - 2_000} another way.`);
+      // Known offline: the online lookup is not even tried.
+      expect(calls.info).toBe(0);
+      expect(calls.offline.at(-1)?.saleTenders.map((t) => t.amount)).toEqual([3_000]);
+      actor.send({ type: 'tender.cash', given: 10_000 });
+      await settle();
+      expect(actor.getSnapshot().matches('done')).toBe(true);
+      // Nothing to capture; the commit carries the offline tenders for the outbox.
+      expect(calls.captured).toEqual([[]]);
+      expect(calls.committed[0]?.tenders.map((t) => t.kind)).toEqual(['gift_card_offline', 'gift_card_offline', 'cash']);
+    });
+
+    it('a hold that fails because the server went away takes the card offline instead', async () => {
+      const { actor, calls } = fakes({ holdFails: true });
+      await startPaying(actor, ['7038010009457']);
+      await payByGiftCard(actor);
+      expect(calls.holds).toEqual([]);
+      expect(actor.getSnapshot().matches('done')).toBe(true);
+      expect(calls.committed[0]?.tenders).toMatchObject([{ kind: 'gift_card_offline', amount: 2_490 }]);
+    });
+
+    it('cancelling drops offline tenders with nothing to release; a refused card takes nothing', async () => {
+      const { actor, calls } = fakes({ online: { current: false }, offlineLimit: 1_000 });
+      await startPaying(actor);
+      actor.send({ type: 'tender.giftCard', token: 'UNKNOWN' });
+      await settle();
+      expect(actor.getSnapshot().context.message).toMatch(/not on this till's list/);
+      await payByGiftCard(actor);
+      expect(actor.getSnapshot().context.tenders).toHaveLength(1);
+      actor.send({ type: 'sale.cancel' });
+      await settle();
+      expect(actor.getSnapshot().matches('selling')).toBe(true);
+      expect(calls.released).toEqual([]);
+      expect(calls.committed).toEqual([]);
+      expect(actor.getSnapshot().context.tenders).toEqual([]);
+    });
   });
 
   it('quantity changes and line voids change the total; an invalid quantity is refused', async () => {

@@ -6,7 +6,16 @@
  *
  * Gift cards: look up the card (PIN when it has one) → hold min(available, due) as a pending
  * drawdown → capture every hold when the sale completes, or release them when it is cancelled.
- * A sale is committed to the local store before the screen says done.
+ * The cashier may type an amount instead of paying all that is due. A sale is committed to the
+ * local store before the screen says done.
+ *
+ * Gift cards offline: when the till knows it is offline (`isOnline`), or the lookup or hold finds
+ * the server unreachable, the card is taken offline instead (`offlineGiftCard`: the replica's
+ * signed allowance, the PIN checked locally, core's offline rule). That makes a
+ * `gift_card_offline` tender and no hold: cancelling just drops it, and the commit carries it in
+ * `tenders`, where the commit turns it into an outbox entry. An amount above what the card may pay
+ * offline is refused with the most it may pay and why; without an amount it pays what it may and
+ * says what is left to pay another way.
  *
  * Discounts: the cart is priced by the injected `price` (core's engine over the till's rules) after
  * every change — scan, quantity, void, coupon, customer identified or removed — and when the rules
@@ -27,6 +36,7 @@ import {
   cashTender,
   emptyCart,
   externalTender,
+  formatMoney,
   giftCardAmount,
   isPaid,
   setQuantity,
@@ -34,6 +44,7 @@ import {
   type Cart,
   type CartProduct,
   type Currency,
+  type OfflineGiftCardTender,
   type PricedCart,
   type Receipt,
   type Tender,
@@ -84,6 +95,8 @@ export interface CheckoutInput {
   readonly isCouponCode: (code: string) => boolean;
   /** Whether this code spends the customer's bonus points (the points rule's code). */
   readonly isPointsCode: (code: string) => boolean;
+  /** Whether the till reaches the server now; when it says no, gift cards go straight to the offline path. Default: assume yes. */
+  readonly isOnline?: (() => boolean) | undefined;
 }
 
 interface Context extends CheckoutInput {
@@ -98,7 +111,8 @@ interface Context extends CheckoutInput {
   scanQueue: string[];
   /** What the cashier needs to know now (unknown barcode, declined card …). */
   message: string | null;
-  giftCard: { token: string; pin?: string | undefined; card?: Card | undefined } | null;
+  /** The gift card being taken: its number, PIN, the amount typed (if any), the card once looked up, and whether it goes the offline way. */
+  giftCard: { token: string; pin?: string | undefined; amount?: number | undefined; card?: Card | undefined; offline?: boolean } | null;
   completed: CompletedSale | null;
 }
 
@@ -115,6 +129,22 @@ export interface HoldsInput {
   readonly saleId: string;
   readonly holds: readonly GiftCardHold[];
 }
+export interface OfflineGiftCardInput {
+  readonly token: string;
+  readonly pin?: string | undefined;
+  /** An amount the cashier typed; without one the card pays what it may of what is due. */
+  readonly requested?: number | undefined;
+  readonly due: number;
+  readonly currency: Currency;
+  readonly saleId: string;
+  /** This sale's gift cards taken offline so far. */
+  readonly saleTenders: readonly OfflineGiftCardTender[];
+}
+/** What the offline path made of a card: a tender (with a note for the cashier), a PIN to ask for, or a refusal. */
+export type OfflineGiftCardOutput =
+  | { readonly kind: 'taken'; readonly tender: OfflineGiftCardTender; readonly note: string | null }
+  | { readonly kind: 'pin'; readonly message: string | null }
+  | { readonly kind: 'refused'; readonly message: string };
 
 export type CheckoutEvent =
   | { type: 'scan.received'; code: string }
@@ -130,7 +160,8 @@ export type CheckoutEvent =
   | { type: 'back' }
   | { type: 'tender.cash'; given: number }
   | { type: 'tender.external'; amount?: number }
-  | { type: 'tender.giftCard'; token: string }
+  /** `amount`: what the cashier typed, in minor units; without it the card pays what it can of what is due. */
+  | { type: 'tender.giftCard'; token: string; amount?: number }
   | { type: 'giftCard.pin'; pin: string }
   | { type: 'sale.cancel' }
   | { type: 'sale.new' }
@@ -168,6 +199,15 @@ function togglePoints(c: Context, code: string): Partial<Context> {
 
 const due = (c: Context): number => amountDue(c.priced.net_amount, c.tenders);
 
+/** What the gift card being taken should pay at most: the amount typed, never more than due. */
+const wanted = (c: Context): number => Math.min(c.giftCard?.amount ?? due(c), due(c));
+
+/** The server could not be reached (ApiCallError status 0 / NETWORK), as opposed to a refusal. */
+const unreachable = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (('status' in e && e.status === 0) || ('code' in e && e.code === 'NETWORK'));
+
+const offlineTenders = (c: Context): OfflineGiftCardTender[] => c.tenders.filter((t): t is OfflineGiftCardTender => t.kind === 'gift_card_offline');
+
 /** Adds a coupon code, or says why not. */
 function enterCode(c: Context, raw: string): Partial<Context> {
   const code = raw.trim();
@@ -202,6 +242,7 @@ export const checkoutMachine = setup({
     captureHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('captureHolds not provided'))),
     releaseHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('releaseHolds not provided'))),
     commitSale: fromPromise<undefined, CompletedSale>(() => Promise.reject(new Error('commitSale not provided'))),
+    offlineGiftCard: fromPromise<OfflineGiftCardOutput, OfflineGiftCardInput>(() => Promise.reject(new Error('offlineGiftCard not provided'))),
   },
   guards: {
     hasQueuedScan: ({ context }) => context.scanQueue.length > 0,
@@ -209,6 +250,10 @@ export const checkoutMachine = setup({
     isPaid: ({ context }) => isPaid(context.priced.net_amount, context.tenders),
     hasHolds: ({ context }) => context.holds.length > 0,
     hasNoTenders: ({ context }) => context.tenders.length === 0,
+    knownOffline: ({ context }) => context.isOnline !== undefined && !context.isOnline(),
+    giftCardOffline: ({ context }) => context.giftCard?.offline === true,
+    amountAboveDue: ({ context, event }) => event.type === 'tender.giftCard' && event.amount !== undefined && event.amount > due(context),
+    amountInvalid: ({ event }) => event.type === 'tender.giftCard' && event.amount !== undefined && !(Number.isSafeInteger(event.amount) && event.amount > 0),
   },
   actions: {
     enqueueScan: assign({ scanQueue: ({ context, event }) => (event.type === 'scan.received' ? [...context.scanQueue, event.code] : context.scanQueue) }),
@@ -238,7 +283,9 @@ export const checkoutMachine = setup({
       const res = externalTender(due(context), event.amount);
       return res.ok ? { tenders: [...context.tenders, res.value], message: null } : { message: 'The card terminal amount cannot be more than what is due.' };
     }),
-    rememberGiftCard: assign({ giftCard: ({ event }) => (event.type === 'tender.giftCard' ? { token: event.token.trim() } : null), message: null }),
+    rememberGiftCard: assign({ giftCard: ({ event }) => (event.type === 'tender.giftCard' ? { token: event.token.trim(), amount: event.amount } : null), message: null }),
+    goOffline: assign({ giftCard: ({ context }) => (context.giftCard === null ? null : { ...context.giftCard, offline: true }) }),
+    refuseAmountAboveDue: assign({ message: ({ context, event }) => (event.type === 'tender.giftCard' && event.amount !== undefined ? `${formatMoney(event.amount, context.currency)} is more than the ${formatMoney(due(context), context.currency)} due.` : null) }),
     rememberPin: assign({ giftCard: ({ context, event }) => (event.type === 'giftCard.pin' && context.giftCard !== null ? { ...context.giftCard, pin: event.pin } : context.giftCard) }),
     clearMessage: assign({ message: null }),
     newSale: assign(({ context }) => freshSale(context)),
@@ -253,6 +300,7 @@ export const checkoutMachine = setup({
     price: input.price,
     isCouponCode: input.isCouponCode,
     isPointsCode: input.isPointsCode,
+    isOnline: input.isOnline,
     ...freshSale(input),
   }),
   initial: 'selling',
@@ -336,14 +384,22 @@ export const checkoutMachine = setup({
             back: { guard: 'hasNoTenders', target: '#checkout.selling' },
             'tender.cash': { actions: 'takeCash' },
             'tender.external': { actions: 'takeExternal' },
-            'tender.giftCard': { target: 'giftCardLookup', actions: 'rememberGiftCard' },
+            'tender.giftCard': [
+              { guard: 'amountInvalid', actions: assign({ message: 'Enter the gift card amount in kroner and øre, or leave it empty to pay what is due.' }) },
+              { guard: 'amountAboveDue', actions: 'refuseAmountAboveDue' },
+              { guard: 'knownOffline', target: 'offlineGiftCard', actions: ['rememberGiftCard', 'goOffline'] },
+              { target: 'giftCardLookup', actions: 'rememberGiftCard' },
+            ],
             // While paying, a scanned code is a gift card.
-            'scan.received': { target: 'giftCardLookup', actions: assign({ giftCard: ({ event }) => ({ token: event.code.trim() }), message: null }) },
+            'scan.received': [
+              { guard: 'knownOffline', target: 'offlineGiftCard', actions: assign({ giftCard: ({ event }) => ({ token: event.code.trim(), offline: true }), message: null }) },
+              { target: 'giftCardLookup', actions: assign({ giftCard: ({ event }) => ({ token: event.code.trim() }), message: null }) },
+            ],
           },
         },
         needPin: {
           on: {
-            'giftCard.pin': { target: 'giftCardLookup', actions: 'rememberPin' },
+            'giftCard.pin': [{ guard: 'giftCardOffline', target: 'offlineGiftCard', actions: 'rememberPin' }, { target: 'giftCardLookup', actions: 'rememberPin' }],
             back: { target: 'choosing', actions: assign({ giftCard: null }) },
           },
         },
@@ -353,13 +409,20 @@ export const checkoutMachine = setup({
             input: ({ context }) => ({ token: context.giftCard?.token ?? '', pin: context.giftCard?.pin }),
             onDone: [
               {
-                guard: ({ context, event }) => giftCardAmount(event.output.amount_available, due(context)) === 0,
+                guard: ({ context, event }) => giftCardAmount(event.output.amount_available, wanted(context)) === 0,
                 target: 'choosing',
                 actions: assign({ giftCard: null, message: 'This gift card has nothing left to spend.' }),
+              },
+              // A typed amount is paid in full or not at all: the cashier told the customer that amount.
+              {
+                guard: ({ context, event }) => context.giftCard?.amount !== undefined && event.output.amount_available < wanted(context),
+                target: 'choosing',
+                actions: assign({ giftCard: null, message: ({ context, event }) => `This gift card has only ${formatMoney(event.output.amount_available, context.currency)} left: enter at most that, or leave the amount empty.` }),
               },
               { target: 'giftCardHold', actions: assign({ giftCard: ({ context, event }) => (context.giftCard === null ? null : { ...context.giftCard, card: event.output }) }) },
             ],
             onError: [
+              { guard: ({ event }) => unreachable(event.error), target: 'offlineGiftCard', actions: 'goOffline' },
               {
                 guard: ({ event }) => typeof event.error === 'object' && event.error !== null && 'code' in event.error && event.error.code === 'WALLET_PIN_REQUIRED',
                 target: 'needPin',
@@ -379,7 +442,7 @@ export const checkoutMachine = setup({
             input: ({ context }) => ({
               token: context.giftCard?.token ?? '',
               pin: context.giftCard?.pin,
-              amount: giftCardAmount(context.giftCard?.card?.amount_available ?? 0, due(context)),
+              amount: giftCardAmount(context.giftCard?.card?.amount_available ?? 0, wanted(context)),
               currency: context.currency,
               refId: `${context.saleId}:gift-card:${context.holds.length + 1}`,
             }),
@@ -392,6 +455,34 @@ export const checkoutMachine = setup({
                 message: null,
               })),
             },
+            onError: [
+              // The server went away between lookup and hold. Should the hold have reached it after
+              // all, it stays pending on the card until voided; the card is taken offline meanwhile.
+              { guard: ({ event }) => unreachable(event.error), target: 'offlineGiftCard', actions: 'goOffline' },
+              { target: 'choosing', actions: assign({ giftCard: null, message: ({ context, event }) => context.explain(event.error) }) },
+            ],
+          },
+        },
+        offlineGiftCard: {
+          invoke: {
+            src: 'offlineGiftCard',
+            input: ({ context }) => ({
+              token: context.giftCard?.token ?? '',
+              pin: context.giftCard?.pin,
+              requested: context.giftCard?.amount,
+              due: due(context),
+              currency: context.currency,
+              saleId: context.saleId,
+              saleTenders: offlineTenders(context),
+            }),
+            onDone: [
+              { guard: ({ event }) => event.output.kind === 'pin', target: 'needPin', actions: assign({ message: ({ event }) => (event.output.kind === 'pin' ? event.output.message : null) }) },
+              { guard: ({ event }) => event.output.kind === 'refused', target: 'choosing', actions: assign({ giftCard: null, message: ({ event }) => (event.output.kind === 'refused' ? event.output.message : null) }) },
+              {
+                target: 'choosing',
+                actions: assign(({ context, event }) => (event.output.kind === 'taken' ? { tenders: [...context.tenders, event.output.tender], giftCard: null, message: event.output.note } : {})),
+              },
+            ],
             onError: { target: 'choosing', actions: assign({ giftCard: null, message: ({ context, event }) => context.explain(event.error) }) },
           },
         },

@@ -4,7 +4,7 @@ import type { AccessToken, TerminalSetup } from './pos-platform.ts';
 export interface PosBridge {
   loadSetup(): Promise<TerminalSetup | null>;
   saveSetup(setup: TerminalSetup, clientSecret: string): Promise<void>;
-  accessToken(): Promise<AccessToken>;
+  accessToken(options?: { readonly fresh?: boolean }): Promise<AccessToken>;
   setManagerPin(pin: string): Promise<void>;
   checkManagerPin(pin: string): Promise<boolean>;
 }

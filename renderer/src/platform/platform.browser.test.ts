@@ -30,4 +30,19 @@ describe('browser platform', () => {
     t += 2;
     expect((await p.accessToken()).accessToken).toBe('tok-2');
   });
+
+  it('gets a new token when asked for a fresh one (the server answered 401), one request for callers at the same moment', async () => {
+    let calls = 0;
+    const fetchFn: typeof fetch = () => {
+      calls += 1;
+      return Promise.resolve(new Response(JSON.stringify({ access_token: `tok-${calls}`, token_type: 'Bearer', expires_in: 14400 })));
+    };
+    const p = browserPlatform(new MemoryStorage(), fetchFn, () => 0);
+    await p.saveSetup({ serverUrl: 'http://s', accountId: 'T12345678', clientId: 'c' }, 'secret');
+    expect((await p.accessToken()).accessToken).toBe('tok-1');
+    expect((await p.accessToken()).accessToken).toBe('tok-1');
+    const [a, b] = await Promise.all([p.accessToken({ fresh: true }), p.accessToken({ fresh: true })]);
+    expect([a.accessToken, b.accessToken]).toEqual(['tok-2', 'tok-2']);
+    expect((await p.accessToken()).accessToken).toBe('tok-2');
+  });
 });

@@ -30,6 +30,25 @@ function parseSetup(text: string | null): TerminalSetup | null {
  */
 export function browserPlatform(storage: Storage, fetchFn: typeof fetch, now: () => number): PosPlatform {
   let cached: AccessToken | null = null;
+  let renewing: Promise<AccessToken> | null = null;
+  async function renew(): Promise<AccessToken> {
+    const setup = parseSetup(storage.getItem(SETUP_KEY));
+    const secret = storage.getItem(SECRET_KEY);
+    if (setup === null || secret === null) throw new Error('This till is not set up yet.');
+    const res = await fetchFn(`${setup.serverUrl}/v1/accounts/${setup.accountId}/auth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${setup.clientId}:${secret}`)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', audience: `${setup.serverUrl}/v1/accounts/${setup.accountId}` }),
+    });
+    const body: unknown = await res.json();
+    if (!res.ok || typeof body !== 'object' || body === null || !('access_token' in body) || !('expires_in' in body)) {
+      throw new Error(`The server refused the till's credentials (HTTP ${res.status}).`);
+    }
+    const { access_token, expires_in } = body;
+    if (typeof access_token !== 'string' || typeof expires_in !== 'number') throw new Error('The server sent an unreadable token.');
+    cached = { accessToken: access_token, expiresAt: now() + expires_in * 1000 };
+    return cached;
+  }
   return {
     kind: 'browser',
     loadSetup: () => Promise.resolve(parseSetup(storage.getItem(SETUP_KEY))),
@@ -48,24 +67,13 @@ export function browserPlatform(storage: Storage, fetchFn: typeof fetch, now: ()
       if (salt === undefined || hash === undefined || salt === '') return false;
       return (await pinHash(pin, salt)) === hash;
     },
-    async accessToken() {
-      if (cached !== null && cached.expiresAt - RENEW_EARLY_MS > now()) return cached;
-      const setup = parseSetup(storage.getItem(SETUP_KEY));
-      const secret = storage.getItem(SECRET_KEY);
-      if (setup === null || secret === null) throw new Error('This till is not set up yet.');
-      const res = await fetchFn(`${setup.serverUrl}/v1/accounts/${setup.accountId}/auth/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${btoa(`${setup.clientId}:${secret}`)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credentials', audience: `${setup.serverUrl}/v1/accounts/${setup.accountId}` }),
+    accessToken(options) {
+      if (options?.fresh !== true && cached !== null && cached.expiresAt - RENEW_EARLY_MS > now()) return Promise.resolve(cached);
+      // Callers that find the token stale at the same moment share one request.
+      renewing ??= renew().finally(() => {
+        renewing = null;
       });
-      const body: unknown = await res.json();
-      if (!res.ok || typeof body !== 'object' || body === null || !('access_token' in body) || !('expires_in' in body)) {
-        throw new Error(`The server refused the till's credentials (HTTP ${res.status}).`);
-      }
-      const { access_token, expires_in } = body;
-      if (typeof access_token !== 'string' || typeof expires_in !== 'number') throw new Error('The server sent an unreadable token.');
-      cached = { accessToken: access_token, expiresAt: now() + expires_in * 1000 };
-      return cached;
+      return renewing;
     },
   };
 }

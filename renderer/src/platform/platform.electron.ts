@@ -7,7 +7,7 @@ export function electronPlatform(bridge: PosBridge): PosPlatform {
     kind: 'electron',
     loadSetup: () => bridge.loadSetup(),
     saveSetup: (setup, secret) => bridge.saveSetup(setup, secret),
-    accessToken: () => bridge.accessToken(),
+    accessToken: (options) => bridge.accessToken(options),
     setManagerPin: (pin) => bridge.setManagerPin(pin),
     checkManagerPin: (pin) => bridge.checkManagerPin(pin),
   };

@@ -21,8 +21,12 @@ export interface PosPlatform {
   loadSetup(): Promise<TerminalSetup | null>;
   /** Stores the setup; the client secret goes to the platform's keeper, never back to the UI. */
   saveSetup(setup: TerminalSetup, clientSecret: string): Promise<void>;
-  /** A valid access token for the stored client, renewed before it expires. */
-  accessToken(): Promise<AccessToken>;
+  /**
+   * A valid access token for the stored client, renewed before it expires. `fresh` drops the
+   * cached one first: the server answered 401 (the token expired during an outage, or the server
+   * was set up again), so the till re-authenticates before it tries anything else.
+   */
+  accessToken(options?: { readonly fresh?: boolean }): Promise<AccessToken>;
   /** Sets the code that unlocks the manager screens on this till (kept hashed). */
   setManagerPin(pin: string): Promise<void>;
   checkManagerPin(pin: string): Promise<boolean>;

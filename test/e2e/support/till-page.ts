@@ -20,8 +20,15 @@ export async function setUpTill(page: Page, server: TillServer): Promise<void> {
   await expect.poll(() => page.getByTestId('replica-summary').textContent(), { timeout: 20_000 }).toBe('16 products on this till');
 }
 
-/** A keyboard-wedge scanner: characters ~8 ms apart, then Enter. */
+/**
+ * A keyboard-wedge scanner: characters ~8 ms apart, then Enter. Like a cashier's scanner it types
+ * wherever focus is; when no text field has focus, the scan field gets it first. On a loaded machine the
+ * driver sometimes delivers a key > 50 ms late, and the till then rightly takes the code for typing:
+ * in the scan field that typing still ends as the code + Enter, as a cashier keying it would.
+ */
 export async function scan(page: Page, code: string): Promise<void> {
+  const field = page.getByLabel('Scan or type a barcode');
+  if ((await field.isVisible()) && (await page.evaluate(() => !(document.activeElement instanceof HTMLInputElement || document.activeElement instanceof HTMLTextAreaElement)))) await field.focus();
   await page.keyboard.type(code, { delay: 8 });
   await page.keyboard.press('Enter');
 }

@@ -22,6 +22,10 @@ export function buildTill(): Promise<unknown> {
 export interface TillServer {
   readonly url: string;
   readonly creds: DemoCredentials;
+  /** Stops serving (the till sees the server gone); the database stays. */
+  stop(): Promise<void>;
+  /** Serves again on the same port and database, like a restarted back-office server. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,14 +42,25 @@ export async function startTillServer(): Promise<TillServer> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   await probe.app.close();
   const url = `http://127.0.0.1:${port}`;
-  const { app } = await buildApp({ db, publicUrl: url, revocationRefreshMs: 0, tillDir: TILL_DIR, syncPollMs: 100 });
-  await app.listen({ port, host: '127.0.0.1' });
+  const serve = async () => {
+    const { app } = await buildApp({ db, publicUrl: url, revocationRefreshMs: 0, tillDir: TILL_DIR, syncPollMs: 100 });
+    await app.listen({ port, host: '127.0.0.1' });
+    return app;
+  };
+  let app: Awaited<ReturnType<typeof serve>> | null = await serve();
   creds = await seedDemoData(url, credsFile, creds);
   return {
     url,
     creds,
+    async stop() {
+      await app?.close();
+      app = null;
+    },
+    async restart() {
+      app ??= await serve();
+    },
     async close() {
-      await app.close();
+      await app?.close();
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,7 +1,8 @@
 /**
  * Who is buying, at the counter: find them (scan their card or app QR anywhere on the sale screen,
  * or type their phone number), see their stamp cards and bonus, spend points, remove them, or
- * enrol a new member. Everything but enrolment works offline from the replica.
+ * enrol a new member. All of it works offline: an enrolment made while the server cannot be
+ * reached waits in the till's outbox, and the new member is found by phone on this till meanwhile.
  */
 import { useState, type FormEvent } from 'react';
 import { formatMoney, type Currency } from '@pos/core';
@@ -121,7 +122,10 @@ function FindCustomer(props: CustomerPanelProps) {
       return;
     }
     setProblem(null);
-    const found = await props.findByPhone(e164);
+    const [replica, provisional] = await Promise.all([props.findByPhone(e164), props.enrol.client.provisionalByPhone(e164)]);
+    // The replica's customer wins once replication has brought the enrolled one: never listed twice.
+    const known = new Set(replica.map((m) => m.customer_id));
+    const found = [...replica, ...provisional.filter((p) => !known.has(p.customer_id))];
     setMatches(found);
     if (found.length === 0) setProblem(`No customer on this till has the phone number ${e164}.`);
   };
@@ -174,6 +178,17 @@ function EnrolForm({ allowed, client, storeId, initialPhone, onDone }: { allowed
   const [mail, setMail] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [queued, setQueued] = useState<SaleCustomer | null>(null);
+  if (queued !== null) {
+    return (
+      <div className="enrol" role="region" aria-label="Enrol new member">
+        <p className="hint" data-testid="enrol-queued">
+          The server cannot be reached, so {queued.name} is enrolled on this till for now: the enrolment will be sent when the server is back. They can buy and collect stamps already.
+        </p>
+        <button type="button" className="primary" onClick={() => onDone(queued)}>Add {queued.name} to the sale</button>
+      </div>
+    );
+  }
   if (!allowed) {
     return (
       <div className="enrol" role="region" aria-label="Enrol new member">
@@ -192,17 +207,19 @@ function EnrolForm({ allowed, client, storeId, initialPhone, onDone }: { allowed
     setBusy(true);
     setError(null);
     try {
-      const c = await client.enrol({ first_name: first.trim(), last_name: last.trim(), phone_number: e164, email: email.trim() === '' ? undefined : email.trim(), sms_consent: sms, email_consent: mail, store_id: storeId });
-      onDone({ customer_id: c.customer_id, name: customerName(c) });
+      const { customer: c, queued: later } = await client.enrol({ first_name: first.trim(), last_name: last.trim(), phone_number: e164, email: email.trim() === '' ? undefined : email.trim(), sms_consent: sms, email_consent: mail, store_id: storeId });
+      const enrolled = { customer_id: c.customer_id, name: customerName(c) };
+      if (later) setQueued(enrolled);
+      else onDone(enrolled);
     } catch (err) {
-      setError(err instanceof ApiCallError && err.status === 0 ? 'The server cannot be reached: enrolment needs the server. Try again when the till is online.' : `The server did not enrol the customer: ${errorText(err)}`);
+      setError(err instanceof ApiCallError && err.status === 0 ? 'The server cannot be reached and this till could not keep the enrolment. Try again.' : `The server did not enrol the customer: ${errorText(err)}`);
       setBusy(false);
     }
   };
   return (
     <form className="enrol" aria-label="Enrol new member" onSubmit={(e) => void submit(e)}>
       <h3>Enrol new member</h3>
-      <p className="hint">Enrolment needs a connection to the server; it does not work offline.</p>
+      <p className="hint">Offline, the enrolment is kept on this till and sent when the server is back; the member can buy at once.</p>
       <div className="field"><label htmlFor="enrol-first">First name</label><input id="enrol-first" value={first} onChange={(e) => setFirst(e.target.value)} autoComplete="off" required /></div>
       <div className="field"><label htmlFor="enrol-last">Last name</label><input id="enrol-last" value={last} onChange={(e) => setLast(e.target.value)} autoComplete="off" required /></div>
       <div className="field"><label htmlFor="enrol-phone">Phone</label><input id="enrol-phone" value={phone} onChange={(e) => setPhone(e.target.value)} inputMode="tel" autoComplete="off" /></div>

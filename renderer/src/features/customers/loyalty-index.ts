@@ -32,14 +32,26 @@ export function watchLoyalty(db: PosDatabase, rules: () => TillRules): LoyaltyIn
   const followed = new Map<string, { doc: Confirmed | null; loaded: Promise<void>; sub: Subscription | null }>();
   let pending = new Map<string, Receipt[]>();
 
+  // A stored sale never changes (only its uploaded flag): each is parsed once, not on every change
+  // of the list, which holds thousands after a long outage.
+  let parsedSales = new Map<string, Receipt | null>();
   const pendingSub = db.sales.find({ selector: { uploaded: false } }).$.subscribe((docs) => {
     const next = new Map<string, Receipt[]>();
+    const seen = new Map<string, Receipt | null>();
     for (const d of docs) {
-      const parsed = ReceiptSchema.safeParse(d.toJSON().sale['receipt']);
-      const customerId = parsed.success ? parsed.data.customer_id : undefined;
-      if (!parsed.success || customerId === undefined) continue;
-      next.set(customerId, [...(next.get(customerId) ?? []), parsed.data]);
+      let receipt = parsedSales.get(d.id);
+      if (receipt === undefined) {
+        const parsed = ReceiptSchema.safeParse(d.toJSON().sale['receipt']);
+        receipt = parsed.success && parsed.data.customer_id !== undefined ? parsed.data : null;
+      }
+      seen.set(d.id, receipt);
+      const customerId = receipt?.customer_id;
+      if (receipt === null || customerId === undefined) continue;
+      const list = next.get(customerId);
+      if (list === undefined) next.set(customerId, [receipt]);
+      else list.push(receipt);
     }
+    parsedSales = seen;
     pending = next;
     changed();
   });

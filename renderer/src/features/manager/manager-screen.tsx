@@ -4,7 +4,7 @@
  * top it up, and undo a card issued by mistake. The till's API client needs write:wallets for
  * these; without it the screen says so instead of failing on the first click.
  */
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { formatMoney, type Currency } from '@pos/core';
 import type { Card, Transaction } from '@pos/core/contracts/wallets';
 import type { IssuedCard, WalletAdminClient, WalletClient } from '../../api/wallet-client.ts';
@@ -21,6 +21,8 @@ interface Props {
   capabilities: Capabilities;
   currency: Currency;
   newId: () => string;
+  /** The Sync & offline section (outbox, refused records, offline exceptions), shown whatever the gift-card scopes. */
+  sync?: ReactNode;
 }
 
 export function ManagerScreen(props: Props) {
@@ -37,11 +39,13 @@ export function ManagerScreen(props: Props) {
             and set the till up with that client.
           </p>
         </section>
+        {props.sync}
       </main>
     );
   }
   return (
     <main className="manager">
+      {props.sync}
       <IssueCard {...props} />
       <LookUpCard {...props} />
     </main>

@@ -1,9 +1,13 @@
 /** The checkout machine's side effects, wired to the replica, the Wallets API and the local sale store. */
 import { fromPromise } from 'xstate';
-import { cartTotals, priceCart, type CartProduct } from '@pos/core';
+import { priceCart, type CartProduct } from '@pos/core';
+import { commitSale } from '../../app/commit-sale.ts';
 import type { PosDatabase } from '../../db/database.ts';
 import type { WalletClient } from '../../api/wallet-client.ts';
-import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type Pricer, type SaleCustomer } from '../../machines/checkout.machine.ts';
+import { checkoutMachine, type CompletedSale, type GiftCardHoldInput, type GiftCardInfoInput, type HoldsInput, type OfflineGiftCardInput, type OfflineGiftCardOutput, type Pricer, type SaleCustomer } from '../../machines/checkout.machine.ts';
+import { pendingOfflineDrawdowns } from '../../app/outbox.ts';
+import type { HeldLease } from '../../app/offline-lease.ts';
+import type { OfflineGiftCards } from '../giftcards/offline-giftcards.ts';
 import type { ProductIndex } from './product-index.ts';
 import { customerRefs, type TillRules } from './discount-rules.ts';
 import type { LoyaltyState } from '../customers/loyalty.ts';
@@ -34,7 +38,14 @@ export function tillCheckoutMachine(deps: {
   followLoyalty: (customerId: string) => Promise<void>;
   wallets: WalletClient;
   db: PosDatabase;
+  /** Gift cards offline: the replica's cards and the lease in force. Without it a card offline is refused. */
+  offline?: {
+    cards: () => Promise<Pick<OfflineGiftCards, 'take'>>;
+    lease: () => HeldLease | null;
+    now?: () => Date;
+  };
 }) {
+  const offline = deps.offline;
   return checkoutMachine.provide({
     actors: {
       // Right after a start the index may still be loading: wait for it rather than call a known code unknown.
@@ -46,6 +57,12 @@ export function tillCheckoutMachine(deps: {
       }),
       giftCardInfo: fromPromise(({ input }: { input: GiftCardInfoInput }) => deps.wallets.info(input.token, input.pin)),
       giftCardHold: fromPromise(({ input }: { input: GiftCardHoldInput }) => deps.wallets.hold(input.token, input.amount, input.currency, input.refId, input.pin)),
+      // What this till already handed out offline and the server has not confirmed counts against every cap.
+      offlineGiftCard: fromPromise(async ({ input }: { input: OfflineGiftCardInput }): Promise<OfflineGiftCardOutput> => {
+        if (offline === undefined) return { kind: 'refused', message: 'The server cannot be reached, and this till does not take gift cards offline. Take another payment method.' };
+        const [cards, pending] = await Promise.all([offline.cards(), pendingOfflineDrawdowns(deps.db)]);
+        return cards.take(input, { lease: offline.lease(), pending, now: (offline.now ?? (() => new Date()))() });
+      }),
       // Idempotent ref_ids: a retried capture or release returns the original instead of acting twice.
       captureHolds: fromPromise(async ({ input }: { input: HoldsInput }) => {
         for (const h of input.holds) await deps.wallets.capture(h.transaction_id, `${h.transaction_id}:capture`);
@@ -56,15 +73,7 @@ export function tillCheckoutMachine(deps: {
         return undefined;
       }),
       commitSale: fromPromise(async ({ input }: { input: CompletedSale }) => {
-        await deps.db.sales.insert({
-          id: input.sale_id,
-          completed_at: input.completed_at,
-          currency: input.cart.currency,
-          gross_amount: cartTotals(input.cart).gross_amount,
-          // The receipt with its discount lines and discounts[] is what the server records usage from.
-          sale: { sale_id: input.sale_id, cart: input.cart, tenders: input.tenders, completed_at: input.completed_at, receipt: input.receipt, ...(input.customer === null ? {} : { customer: input.customer }) },
-          uploaded: false,
-        });
+        await commitSale(deps.db, input);
         return undefined;
       }),
     },

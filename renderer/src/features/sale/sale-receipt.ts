@@ -39,6 +39,7 @@ const TenderSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cash'), amount: z.number().int(), given: z.number().int() }),
   z.object({ kind: z.literal('gift_card'), amount: z.number().int(), card_id: z.string(), transaction_id: z.string() }),
   z.object({ kind: z.literal('external_card'), amount: z.number().int() }),
+  z.object({ kind: z.literal('gift_card_offline'), amount: z.number().int(), card_id: z.string(), card_pk: z.string(), currency: z.string(), ref_id: z.string(), created_at: z.string(), allowance: z.string(), lease: z.string() }),
 ]);
 
 const SaleCustomerSchema = z.object({

@@ -2,7 +2,7 @@
  * The cashier's screen: scan or type barcodes, adjust lines, take split tenders, print the
  * receipt. Keyboard first (a scan or typed EAN + Enter always lands in the cart), touch friendly.
  */
-import { memo, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type ReactNode } from 'react';
 import { useMachine } from '@xstate/react';
 import { amountDue, changeDue, formatMoney, isKnownDiscountCode, rulesForDiscountCode, sameDiscountCode, type Cart, type Currency, type CartLine, type PricedCart, type PricedLine, type Tender } from '@pos/core';
 import type { WalletClient } from '../../api/wallet-client.ts';
@@ -19,6 +19,9 @@ import { watchCustomerIndex, type CustomerIndex } from '../customers/customer-in
 import { watchLoyalty, type LoyaltyIndex } from '../customers/loyalty-index.ts';
 import { loyaltyState, type LoyaltyState } from '../customers/loyalty.ts';
 import { CustomerPanel, LoyaltySummary } from '../customers/customer-panel.tsx';
+import { offlineSummary, watchOfflineGiftCards, type OfflineGiftCards } from '../giftcards/offline-giftcards.ts';
+import type { OfflineLeaseKeeper } from '../../app/offline-lease.ts';
+import { pendingOfflineDrawdowns } from '../../app/outbox.ts';
 
 const money = (minor: number, currency: Currency): string => formatMoney(minor, currency);
 
@@ -50,10 +53,24 @@ export interface SaleScreenProps {
   currency: Currency;
   store: { readonly id: string };
   active?: boolean;
+  /** The offline lease and connection (TillSession.offline): gift cards offline, and the payment panel's offline line. */
+  offline?: OfflineLeaseKeeper | undefined;
 }
 
+/** How a tender reads on screen and on the receipt. */
+function tenderLabel(t: Tender, currency: Currency): string {
+  switch (t.kind) {
+    case 'cash': return `Cash (given ${money(t.given, currency)})`;
+    case 'gift_card': return `Gift card ${t.card_id}`;
+    case 'gift_card_offline': return `Gift card ${t.card_id} (offline)`;
+    case 'external_card': return 'Card terminal';
+  }
+}
+
+const ALWAYS_ONLINE = { subscribe: () => () => undefined, getState: () => null };
+
 /** Memoised: the till's status (sync progress, last sync time) changes often and is none of the sale's business. */
-export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, canEnrol, currency, store, active = true }: SaleScreenProps) {
+export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, canEnrol, currency, store, active = true, offline }: SaleScreenProps) {
   // The index lives as long as the screen (StrictMode mounts effects twice: a memo would be closed).
   const index = useRef<ProductIndex | null>(null);
   // Settles once the first index exists, so a scan arriving before the effect ran waits for it.
@@ -61,6 +78,17 @@ export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, can
   const customerIndex = useRef<CustomerIndex | null>(null);
   const loyaltyIndex = useRef<LoyaltyIndex | null>(null);
   const customersStarted = useStarted();
+  const giftCards = useRef<OfflineGiftCards | null>(null);
+  const giftCardsStarted = useStarted();
+  useEffect(() => {
+    const watched = watchOfflineGiftCards(db);
+    giftCards.current = watched;
+    giftCardsStarted.resolve();
+    return () => {
+      watched.close();
+      giftCards.current = null;
+    };
+  }, [db, giftCardsStarted]);
   // Bumped when a followed customer's loyalty changes, so the panel repaints.
   const [, setLoyaltyVersion] = useState(0);
   useEffect(() => {
@@ -101,8 +129,17 @@ export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, can
         },
         wallets,
         db,
+        offline: offline === undefined ? undefined : {
+          cards: async () => {
+            await giftCardsStarted.promise;
+            const current = giftCards.current;
+            if (current === null) throw new Error('the gift card index is not running');
+            return current;
+          },
+          lease: () => offline.getState().lease,
+        },
       }),
-    [wallets, db, started, customersStarted],
+    [wallets, db, started, customersStarted, offline, giftCardsStarted],
   );
   const [snapshot, send] = useMachine(machine, {
     input: {
@@ -110,6 +147,7 @@ export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, can
       price: tillPricer(currentRules, store, loyaltyOf),
       isCouponCode: (code: string) => isKnownDiscountCode(currentRules().prepared, code),
       isPointsCode,
+      isOnline: () => offline?.getState().online ?? true,
     },
   });
   useEffect(() => {
@@ -228,7 +266,9 @@ export const SaleScreen = memo(function SaleScreen({ db, wallets, customers, can
             tenders={tenders}
             onCash={(given) => send({ type: 'tender.cash', given })}
             onExternal={() => send({ type: 'tender.external' })}
-            onGiftCard={(token) => send({ type: 'tender.giftCard', token })}
+            onGiftCard={(token, amount) => send(amount === undefined ? { type: 'tender.giftCard', token } : { type: 'tender.giftCard', token, amount })}
+            offline={offline}
+            db={db}
             onPin={(pin) => send({ type: 'giftCard.pin', pin })}
             onBack={() => send({ type: 'back' })}
             onRetry={() => send({ type: 'retry' })}
@@ -314,25 +354,65 @@ function samePricing(a: PricedLine | undefined, b: PricedLine | undefined): bool
 
 type PanelState = 'choosing' | 'needPin' | 'busy' | 'failed';
 
+/**
+ * While offline, what a gift card may pay on this till now (policy caps, less what this till has
+ * handed out offline and the server has not confirmed, and this sale's own); null while online.
+ */
+function useOfflineAllowanceLine(offline: OfflineLeaseKeeper | undefined, db: PosDatabase, tenders: readonly Tender[], currency: Currency): string | null {
+  const keeper = offline ?? ALWAYS_ONLINE;
+  const state = useSyncExternalStore(keeper.subscribe, keeper.getState);
+  const [line, setLine] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const isOffline = state !== null && !state.online;
+  // The time left moves by the minute: refresh the line twice a minute.
+  useEffect(() => {
+    if (!isOffline) return undefined;
+    const timer = setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => clearInterval(timer);
+  }, [isOffline]);
+  useEffect(() => {
+    if (state === null || state.online) {
+      setLine(null);
+      return undefined;
+    }
+    let current = true;
+    const own = tenders.filter((t) => t.kind === 'gift_card_offline');
+    void pendingOfflineDrawdowns(db).then(
+      (pending) => current && setLine(offlineSummary(state.lease, [...pending, ...own], currency, new Date())),
+      () => current && setLine(offlineSummary(state.lease, own, currency, new Date())),
+    );
+    return () => {
+      current = false;
+    };
+  }, [state, db, tenders, currency, tick]);
+  return line;
+}
+
 function PaymentPanel(props: {
   state: PanelState; due: number; currency: Currency; tenders: readonly Tender[];
-  onCash: (given: number) => void; onExternal: () => void; onGiftCard: (token: string) => void; onPin: (pin: string) => void;
+  onCash: (given: number) => void; onExternal: () => void; onGiftCard: (token: string, amount?: number) => void; onPin: (pin: string) => void;
   onBack: () => void; onRetry: () => void; onCancel: () => void;
+  offline: OfflineLeaseKeeper | undefined; db: PosDatabase;
 }) {
   const [cash, setCash] = useState('');
   const [token, setToken] = useState('');
+  const [giftAmount, setGiftAmount] = useState('');
   const [pin, setPin] = useState('');
   const { state, due, currency } = props;
+  const offlineLine = useOfflineAllowanceLine(props.offline, props.db, props.tenders, currency);
+  // Empty = pay what the card can of what is due; anything else must read as money.
+  const typedAmount = giftAmount.trim() === '' ? undefined : parseMoneyInput(giftAmount);
   return (
     <section className="payment" aria-label="Payment">
       <p className="due">Due <strong data-testid="due">{money(due, currency)}</strong></p>
       {props.tenders.length === 0 ? null : (
         <ul className="tenders" aria-label="Payments taken">
           {props.tenders.map((t, i) => (
-            <li key={i}>{t.kind === 'cash' ? 'Cash' : t.kind === 'gift_card' ? `Gift card ${t.card_id}` : 'Card terminal'} <span>{money(t.amount, currency)}</span></li>
+            <li key={i}>{t.kind === 'cash' ? 'Cash' : tenderLabel(t, currency)} <span>{money(t.amount, currency)}</span></li>
           ))}
         </ul>
       )}
+      {offlineLine === null ? null : <p className="offline-allowance" data-testid="offline-allowance">{offlineLine}</p>}
       {state === 'busy' ? <p className="busy" role="status">Working…</p> : null}
       {state === 'failed' ? <button type="button" className="primary" onClick={props.onRetry}>Try again</button> : null}
       {state === 'needPin' ? (
@@ -344,10 +424,12 @@ function PaymentPanel(props: {
       ) : null}
       {state === 'choosing' ? (
         <>
-          <form className="tender" onSubmit={(e) => { e.preventDefault(); props.onGiftCard(token); setToken(''); }}>
+          <form className="tender" onSubmit={(e) => { e.preventDefault(); if (typedAmount === null) return; props.onGiftCard(token, typedAmount); setToken(''); setGiftAmount(''); }}>
             <label htmlFor="gift-card-token">Gift card number</label>
             <input id="gift-card-token" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
-            <button type="submit" className="secondary" disabled={token.trim() === ''}>Pay with gift card</button>
+            <label htmlFor="gift-card-amount">Amount from the card (empty: what it can of {money(due, currency)})</label>
+            <input id="gift-card-amount" value={giftAmount} onChange={(e) => setGiftAmount(e.target.value)} inputMode="decimal" placeholder={(due / 100).toFixed(2)} autoComplete="off" />
+            <button type="submit" className="secondary" disabled={token.trim() === '' || typedAmount === null}>Pay with gift card</button>
           </form>
           <form className="tender" onSubmit={(e) => { e.preventDefault(); const given = parseMoneyInput(cash); if (given !== null) { props.onCash(given); setCash(''); } }}>
             <label htmlFor="cash-given">Cash received</label>
@@ -391,7 +473,7 @@ function ReceiptView({ cart, priced, tenders, saleId, completedAt, onNew, childr
               <tr key={`${t.percentage}-${t.tax_code ?? ''}`} className="vat"><td>VAT {t.percentage} % of {money(t.tax_basis, c)}</td><td>{money(t.amount, c)}</td></tr>
             ))}
             {tenders.map((t, i) => (
-              <tr key={i} className="tender-row"><td>{t.kind === 'cash' ? `Cash (given ${money(t.given, c)})` : t.kind === 'gift_card' ? `Gift card ${t.card_id}` : 'Card terminal'}</td><td>{money(t.amount, c)}</td></tr>
+              <tr key={i} className="tender-row"><td>{tenderLabel(t, c)}</td><td>{money(t.amount, c)}</td></tr>
             ))}
           </tbody>
         </table>
