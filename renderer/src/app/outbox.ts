@@ -5,7 +5,7 @@
  *
  * Ids are the records' idempotency keys upstream, so a record written twice (a retried commit, a
  * reconcile after a crash) is the same record: `receipt:<sale_id>`, `wallet_entry:<ref_id>`,
- * `enrolment:<customer_id>`.
+ * `capture:<transaction_id>`, `enrolment:<customer_id>`.
  */
 import { OfflineWalletEntrySchema, type OfflineGiftCardTender, type OfflineWalletEntry } from '@pos/core';
 import type { RxDocument } from 'rxdb';
@@ -30,8 +30,8 @@ export function pendingRecord(kind: OutboxKind, key: string, createdAt: string, 
 export const UNREADABLE_SALE = 'this till cannot read the sale it stored; it is kept for a manager to look at';
 
 /**
- * The records a stored sale owes the server, derived from the sale document alone: its receipt and
- * one wallet entry per gift card taken offline. A sale this build cannot read gets a parked receipt
+ * The records a stored sale owes the server, derived from the sale document alone: its receipt,
+ * one capture per online gift-card hold and one wallet entry per gift card taken offline. A sale this build cannot read gets a parked receipt
  * record, so a manager sees it rather than it waiting silently.
  */
 export function recordsForSale(sale: Pick<SaleDoc, 'id' | 'completed_at' | 'sale'>, tillStore: TillStore): OutboxDoc[] {
@@ -43,6 +43,11 @@ export function recordsForSale(sale: Pick<SaleDoc, 'id' | 'completed_at' | 'sale
   const receipt = saleToReceipt(stored, tillStore);
   const records = [pendingRecord('receipt', sale.id, sale.completed_at, receipt, sale.id)];
   for (const t of stored.tenders) {
+    if (t.kind === 'gift_card') {
+      // The ref_id the till has always captured with, so a sale from an older build is not captured twice.
+      records.push(pendingRecord('capture', t.transaction_id, sale.completed_at, { transaction_id: t.transaction_id, ref_id: `${t.transaction_id}:capture` }, sale.id));
+      continue;
+    }
     if (t.kind !== 'gift_card_offline') continue;
     const entry: OfflineWalletEntry = {
       ref_id: t.ref_id, card_pk: t.card_pk, card_id: t.card_id, amount: t.amount, currency: stored.cart.currency,

@@ -1,11 +1,12 @@
 /**
  * Drains the till's outbox (app/outbox.ts) to the server: enrolments first (a receipt may name the
- * customer), then offline gift-card entries, then receipts. Every record carries its own
+ * customer), then captures of the online gift-card holds of stored sales, then offline gift-card
+ * entries, then receipts. Every record carries its own
  * idempotency key, so anything sent again after a lost answer is stored once and comes back as a
  * duplicate, which counts as confirmed.
  *
  * - Oldest first per kind, in batches (receipts up to 1,000 per `POST /receipts`, wallet entries
- *   up to 500 per `POST /sync/offline/wallet_entries`, enrolments one by one); receipts
+ *   up to 500 per `POST /sync/offline/wallet_entries`, enrolments and captures one by one); receipts
  *   two batches in flight, so the next goes up while the last one's confirmation is written. A record becomes `sent`
  *   only when the answer accounts for it; confirmations are written in bulk (100 records a write).
  * - A refused batch (a 4xx that is about the records: not auth, rate or not-found) is split in
@@ -17,6 +18,7 @@
  *   the next flush (a new record, reconnect, or the 5 s timer) tries again.
  */
 import { OfflineWalletEntriesResultSchema } from '@pos/core';
+import { TransactionSchema } from '@pos/core/contracts/wallets';
 import { receiptKey } from '@pos/core/loyalty/receipt-key';
 import { z } from 'zod';
 import { callApi, type ApiEndpoint, ApiCallError } from '../api/http.ts';
@@ -35,7 +37,7 @@ export interface OutboxDrain {
 
 const RETRY_MS = 5_000;
 export const REFUSED_RETRY_MS = 60_000;
-export const BATCH_SIZES: Readonly<Record<OutboxKind, number>> = { enrolment: 1, wallet_entry: 500, receipt: 1000 };
+export const BATCH_SIZES: Readonly<Record<OutboxKind, number>> = { enrolment: 1, capture: 1, wallet_entry: 500, receipt: 1000 };
 
 /**
  * Local reads and writes go in pieces of this many: RxDB keeps the last 100 change events, and a
@@ -64,7 +66,7 @@ class Stop extends Error {
   }
 }
 
-const NOUN: Readonly<Record<OutboxKind, string>> = { enrolment: 'enrolments', wallet_entry: 'offline gift-card payments', receipt: 'sales' };
+const NOUN: Readonly<Record<OutboxKind, string>> = { enrolment: 'enrolments', capture: 'gift-card captures', wallet_entry: 'offline gift-card payments', receipt: 'sales' };
 const isTransient = (e: ApiCallError): boolean => e.status === 0 || e.status >= 500 || [401, 403, 404, 408, 429].includes(e.status);
 
 type Sender = (records: readonly OutboxDoc[]) => Promise<ReadonlySet<string>>;
@@ -86,6 +88,17 @@ function senders(endpoint: ApiEndpoint): Readonly<Record<OutboxKind, Sender>> {
       // `applied` and `duplicate` both mean the ledger has it; an exception is the server's business now.
       const done = new Set(answer.results.map((r) => r.ref_id));
       return new Set(records.filter((r) => typeof r.payload.ref_id === 'string' && done.has(r.payload.ref_id)).map((r) => r.id));
+    },
+    async capture(records) {
+      // One hold per call (Dintero's API); the ref_id makes a resend return the first capture.
+      const confirmed = new Set<string>();
+      for (const r of records) {
+        const { transaction_id: id, ref_id: refId } = r.payload;
+        if (typeof id !== 'string' || typeof refId !== 'string') throw new Refused('this capture record is unreadable; the hold stays on the card until a manager captures or voids it');
+        await callApi(endpoint, 'POST', `/wallets/transactions/${encodeURIComponent(id)}/capture`, TransactionSchema, { ref_id: refId });
+        confirmed.add(r.id);
+      }
+      return confirmed;
     },
     async enrolment(records) {
       const confirmed = new Set<string>();
@@ -162,7 +175,7 @@ export function startOutboxDrain(db: PosDatabase, endpoint: ApiEndpoint, onError
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       await park(only, refusal);
-      return `${kind === 'receipt' ? 'Sale' : kind === 'enrolment' ? 'Enrolment' : 'Gift-card payment'} ${only.id.slice(only.id.indexOf(':') + 1, only.id.indexOf(':') + 9)} was refused: ${refusal}`;
+      return `${kind === 'receipt' ? 'Sale' : kind === 'enrolment' ? 'Enrolment' : kind === 'capture' ? 'Gift-card capture' : 'Gift-card payment'} ${only.id.slice(only.id.indexOf(':') + 1, only.id.indexOf(':') + 9)} was refused: ${refusal}`;
     }
     const half = Math.ceil(batch.length / 2);
     const first = await sendBatch(kind, batch.slice(0, half));

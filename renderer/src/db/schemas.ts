@@ -144,11 +144,13 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
  * idempotency key upstream. Nothing leaves this collection: a record the server confirmed becomes
  * `sent` (kept 30 days as an audit trail), one it refused becomes `parked` with its message.
  *
- * - id: `receipt:<sale_id>`, `wallet_entry:<ref_id>` or `enrolment:<customer_id>`.
+ * - id: `receipt:<sale_id>`, `wallet_entry:<ref_id>`, `capture:<transaction_id>` (an online gift-card
+ *   hold the sale took; captured after the sale is stored) or `enrolment:<customer_id>`.
  * - order_key: zero-padded epoch milliseconds of `created_at`, then the id, so string order is age
  *   order whatever time zone offset `created_at` was written with.
  */
-export const OUTBOX_KINDS = ['enrolment', 'wallet_entry', 'receipt'] as const;
+/** Drain order: a receipt may name an enrolled customer; money (captures, offline entries) before receipts. */
+export const OUTBOX_KINDS = ['enrolment', 'capture', 'wallet_entry', 'receipt'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 export type OutboxState = 'pending' | 'parked' | 'sent';
 

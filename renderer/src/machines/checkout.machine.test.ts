@@ -92,7 +92,7 @@ function fakeOffline(limit: number, calls: { offline: OfflineGiftCardInput[] }) 
 }
 
 function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; infoFails?: boolean; online?: { current: boolean }; offlineLimit?: number; rules?: { current: readonly Discount[] }; members?: readonly string[]; loyalty?: Map<string, Pick<CustomerLoyaltyDoc, 'refs' | 'bonus'>> } = {}) {
-  const calls = { holds: [] as Array<{ amount: number; refId: string }>, captured: [] as GiftCardHold[][], released: [] as GiftCardHold[][], committed: [] as CompletedSale[], customerLookups: [] as string[], info: 0, offline: [] as OfflineGiftCardInput[] };
+  const calls = { holds: [] as Array<{ amount: number; refId: string }>, released: [] as GiftCardHold[][], committed: [] as CompletedSale[], customerLookups: [] as string[], info: 0, offline: [] as OfflineGiftCardInput[] };
   const offline = fakeOffline(opts.offlineLimit ?? 20_000, calls);
   const later = <T>(value: () => T, ms = 20) => new Promise<T>((resolve, reject) => setTimeout(() => {
     try {
@@ -120,10 +120,6 @@ function fakes(opts: { available?: number; pin?: string; holdFails?: boolean; in
         if (opts.holdFails === true) throw new ApiError('NETWORK', 'offline');
         calls.holds.push({ amount: input.amount, refId: input.refId });
         return { id: `tx-${calls.holds.length}`, created_at: '', created_by: '', card_id: 'gc-1', metadata: {}, ref_id: input.refId, amount: input.amount, currency: 'NOK', type: 'pending_capture' };
-      })),
-      captureHolds: fromPromise(({ input }: { input: HoldsInput }) => later(() => {
-        calls.captured.push([...input.holds]);
-        return undefined;
       })),
       releaseHolds: fromPromise(({ input }: { input: HoldsInput }) => later(() => {
         calls.released.push([...input.holds]);
@@ -177,7 +173,7 @@ describe('checkout machine', () => {
     expect(actor.getSnapshot().can({ type: 'pay' })).toBe(false);
   });
 
-  it('splits a payment: gift card (with PIN) first, then cash with change; captures and commits before done', async () => {
+  it('splits a payment: gift card (with PIN) first, then cash with change; the committed sale carries the hold for the outbox to capture', async () => {
     const { actor, calls } = fakes({ available: 5_000 });
     for (const code of ['7038010009457', '7020097009261', '7035620025037']) actor.send({ type: 'scan.received', code });
     await settle();
@@ -198,7 +194,6 @@ describe('checkout machine', () => {
     actor.send({ type: 'tender.cash', given: 5_000 });
     await settle();
     expect(actor.getSnapshot().matches('done')).toBe(true);
-    expect(calls.captured).toEqual([[{ transaction_id: 'tx-1', card_id: 'gc-1', amount: 5_000 }]]);
     const sale = calls.committed[0];
     expect(sale?.tenders).toEqual([
       { kind: 'gift_card', amount: 5_000, card_id: 'gc-1', transaction_id: 'tx-1' },
@@ -218,7 +213,7 @@ describe('checkout machine', () => {
     expect(actor.getSnapshot().matches('done')).toBe(true);
   });
 
-  it('sale after sale, each sale captures only its own gift-card holds', async () => {
+  it('sale after sale, each committed sale carries only its own gift-card holds', async () => {
     const { actor, calls } = fakes();
     actor.send({ type: 'scan.received', code: '7038010009457' });
     await settle();
@@ -234,7 +229,7 @@ describe('checkout machine', () => {
     actor.send({ type: 'tender.external', amount: 1_000 });
     await payByGiftCard(actor);
     expect(actor.getSnapshot().matches('done')).toBe(true);
-    expect(calls.captured.map((holds) => holds.map((h) => h.transaction_id))).toEqual([['tx-1'], ['tx-2']]);
+    expect(calls.committed.map((sale) => sale.tenders.flatMap((t) => (t.kind === 'gift_card' ? [t.transaction_id] : [])))).toEqual([['tx-1'], ['tx-2']]);
     expect(calls.released).toEqual([]);
   });
 
@@ -344,8 +339,8 @@ describe('checkout machine', () => {
       actor.send({ type: 'tender.cash', given: 10_000 });
       await settle();
       expect(actor.getSnapshot().matches('done')).toBe(true);
-      // Nothing to capture; the commit carries the offline tenders for the outbox.
-      expect(calls.captured).toEqual([[]]);
+      // No hold: the commit carries the offline tenders for the outbox.
+      expect(calls.holds).toEqual([]);
       expect(calls.committed[0]?.tenders.map((t) => t.kind)).toEqual(['gift_card_offline', 'gift_card_offline', 'cash']);
     });
 

@@ -5,9 +5,11 @@
  * from core (cart, VAT, tenders).
  *
  * Gift cards: look up the card (PIN when it has one) → hold min(available, due) as a pending
- * drawdown → capture every hold when the sale completes, or release them when it is cancelled.
- * The cashier may type an amount instead of paying all that is due. A sale is committed to the
- * local store before the screen says done.
+ * drawdown → when the sale completes, commit it with its holds; the captures go through the till's
+ * outbox (`capture:<transaction_id>`, idempotent), so a till that dies right after the commit still
+ * captures, and one that dies before it captured nothing for a sale that never was. Holds are
+ * released when the sale is cancelled. The cashier may type an amount instead of paying all that
+ * is due. A sale is committed to the local store before the screen says done.
  *
  * Gift cards offline: when the till knows it is offline (`isOnline`), or the lookup or hold finds
  * the server unreachable, the card is taken offline instead (`offlineGiftCard`: the replica's
@@ -239,7 +241,6 @@ export const checkoutMachine = setup({
     customerLookup: fromPromise<SaleCustomer | null, { code: string }>(() => Promise.reject(new Error('customerLookup not provided'))),
     giftCardInfo: fromPromise<Card, GiftCardInfoInput>(() => Promise.reject(new Error('giftCardInfo not provided'))),
     giftCardHold: fromPromise<Transaction, GiftCardHoldInput>(() => Promise.reject(new Error('giftCardHold not provided'))),
-    captureHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('captureHolds not provided'))),
     releaseHolds: fromPromise<undefined, HoldsInput>(() => Promise.reject(new Error('releaseHolds not provided'))),
     commitSale: fromPromise<undefined, CompletedSale>(() => Promise.reject(new Error('commitSale not provided'))),
     offlineGiftCard: fromPromise<OfflineGiftCardOutput, OfflineGiftCardInput>(() => Promise.reject(new Error('offlineGiftCard not provided'))),
@@ -487,16 +488,8 @@ export const checkoutMachine = setup({
           },
         },
         completing: {
-          initial: 'capturing',
+          initial: 'committing',
           states: {
-            capturing: {
-              invoke: {
-                src: 'captureHolds',
-                input: ({ context }) => ({ saleId: context.saleId, holds: context.holds }),
-                onDone: { target: 'committing' },
-                onError: { target: 'failed', actions: assign({ message: ({ context, event }) => `The gift card payment could not be completed: ${context.explain(event.error)}` }) },
-              },
-            },
             committing: {
               entry: assign({ completed: ({ context }) => completedSale(context) }),
               invoke: {
@@ -506,7 +499,7 @@ export const checkoutMachine = setup({
                 onError: { target: 'failed', actions: assign({ message: ({ context, event }) => `The sale could not be saved on this till: ${context.explain(event.error)}` }) },
               },
             },
-            failed: { on: { retry: { target: 'capturing' } } },
+            failed: { on: { retry: { target: 'committing' } } },
           },
         },
       },

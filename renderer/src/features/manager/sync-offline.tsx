@@ -23,12 +23,14 @@ export interface SyncOfflineProps {
   currency: Currency;
 }
 
-const KIND_LABEL: Readonly<Record<OutboxKind, string>> = { receipt: 'Sale', wallet_entry: 'Gift card taken offline', enrolment: 'Enrolment' };
+const KIND_LABEL: Readonly<Record<OutboxKind, string>> = { receipt: 'Sale', capture: 'Gift card capture', wallet_entry: 'Gift card taken offline', enrolment: 'Enrolment' };
 
 /** Plain words per kind: what being refused means and what a manager can do. */
 export const PARKED_ADVICE: Readonly<Record<OutboxKind, string>> = {
   receipt:
     'The sale itself is done and paid; only its receipt is missing on the server, so loyalty for it is not counted yet. Fix what the server says (for example a discount rule or product that was removed), then press Try again now. The receipt stays on this till until the server takes it.',
+  capture:
+    'The sale is done and the amount is held on the gift card, but the server did not complete the payment. Look the card up in the gift card screen: if the hold is still there, press Try again now; if the hold was voided, the customer did not pay that part and the sale must be settled by hand.',
   wallet_entry:
     'The gift card was used offline and the money was handed out. Until the server takes this payment the card shows too much. Check the card in the gift card screen, fix what the server says, then press Try again now; if it keeps failing, give the sale id to whoever runs the server.',
   enrolment:

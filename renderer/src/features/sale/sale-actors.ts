@@ -63,11 +63,7 @@ export function tillCheckoutMachine(deps: {
         const [cards, pending] = await Promise.all([offline.cards(), pendingOfflineDrawdowns(deps.db)]);
         return cards.take(input, { lease: offline.lease(), pending, now: (offline.now ?? (() => new Date()))() });
       }),
-      // Idempotent ref_ids: a retried capture or release returns the original instead of acting twice.
-      captureHolds: fromPromise(async ({ input }: { input: HoldsInput }) => {
-        for (const h of input.holds) await deps.wallets.capture(h.transaction_id, `${h.transaction_id}:capture`);
-        return undefined;
-      }),
+      // Idempotent ref_id: a retried release returns the original instead of acting twice.
       releaseHolds: fromPromise(async ({ input }: { input: HoldsInput }) => {
         for (const h of input.holds) await deps.wallets.release(h.transaction_id, `${h.transaction_id}:void`);
         return undefined;
