@@ -24,7 +24,7 @@ import { commitSale } from '../../renderer/src/app/commit-sale.ts';
 import { watchDiscountRules } from '../../renderer/src/features/sale/discount-rules.ts';
 import { NetworkProxy, NodeTill, sleep } from '../support/node-till.ts';
 import type { DbTarget } from '../support/databases.ts';
-import { clientToken } from './bench-client.ts';
+import { clientToken, benchCall, idOf } from './bench-client.ts';
 import type { Metric } from './report.ts';
 import { startServerProcess } from './server-process.ts';
 
@@ -40,18 +40,7 @@ const CATALOGUE = [
   { product_id: 'beans', description: 'Coffee beans 250 g', unit_gross_price: 11900, tax_percent: 15, group_ids: ['drinks'] },
 ];
 
-async function call(base: string, bearer: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}/v1/accounts/${AID}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json: unknown = await res.json();
-  if (res.status !== 200) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-const idOf = (v: unknown): string => (typeof v === 'object' && v !== null && 'id' in v && typeof v.id === 'string' ? v.id : '');
+const call = (base: string, bearer: string, method: string, path: string, body?: unknown): Promise<unknown> => benchCall(base, AID, bearer, method, path, body);
 
 export async function drainBench(target: DbTarget, sales = 10_000): Promise<Metric[]> {
   const created = await target.create();

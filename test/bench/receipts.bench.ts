@@ -12,7 +12,7 @@ import { migrateToLatest } from '../../sync-server/src/db/migrations.ts';
 import { systemClock } from '../../sync-server/src/clock.ts';
 import type { DbTarget } from '../support/databases.ts';
 import { median, type Metric } from './report.ts';
-import { clientToken } from './bench-client.ts';
+import { clientToken, benchCall, idOf } from './bench-client.ts';
 import { startServerProcess } from './server-process.ts';
 
 const AID = 'T12345678';
@@ -25,18 +25,7 @@ export interface ReceiptBenchOptions {
   runs: number;
 }
 
-async function call(base: string, bearer: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}/v1/accounts/${AID}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json: unknown = await res.json();
-  if (res.status !== 200) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-const idOf = (v: unknown): string => (typeof v === 'object' && v !== null && 'id' in v && typeof v.id === 'string' ? v.id : '');
+const call = (base: string, bearer: string, method: string, path: string, body?: unknown): Promise<unknown> => benchCall(base, AID, bearer, method, path, body);
 
 /** One receipt as JSON with `@@ID@@` where its receipt_id goes, split there. */
 function receiptTemplate(n: number, discount: { ruleId: string; refId: string } | undefined): [string, string] {
