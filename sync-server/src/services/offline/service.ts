@@ -17,8 +17,8 @@
  * - Caps are checked against the entries the server has from the same terminal: per card under one
  *   allowance version (count and amount), and per lease (amount). Such entries are still applied.
  */
-import { isCurrency, MINOR_DIGITS, minorToDecimalString, OfflineAllowanceClaimsSchema, OfflineLeaseClaimsSchema, OfflinePolicySchema, OfflinePolicyUpdateSchema, DEFAULT_OFFLINE_POLICY } from '@pos/core';
-import type { OfflineAllowanceClaims, OfflineException, OfflineLeaseClaims, OfflinePolicy, OfflineWalletEntry } from '@pos/core';
+import { formatMoney, isCurrency, OfflineAllowanceClaimsSchema, OfflineLeaseClaimsSchema, OfflinePolicySchema, OfflinePolicyUpdateSchema, DEFAULT_OFFLINE_POLICY } from '@pos/core';
+import type { Currency, OfflineAllowanceClaims, OfflineException, OfflineLeaseClaims, OfflinePolicy, OfflineWalletEntry } from '@pos/core';
 import type { z } from 'zod';
 import type { Transaction as Trx } from 'kysely';
 import type { Clock } from '../../clock.ts';
@@ -45,8 +45,8 @@ export interface EntryResult {
   exception_id?: string;
 }
 
-const money = (minor: number, currency: string): string =>
-  `${minorToDecimalString(minor, isCurrency(currency) ? MINOR_DIGITS[currency] : 2).replace('.', ',')} ${currency}`;
+/** Money as the till shows it (core's formatter), so a manager reads the same figures on both. */
+const money = (minor: number, currency: Currency): string => formatMoney(minor, currency);
 const tail = (cardId: string): string => `…${cardId.slice(-4)}`;
 
 const parsePolicy = (json: string | null): OfflinePolicy => {
