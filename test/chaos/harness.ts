@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import pg from 'pg';
+import { dropDatabase } from '../support/databases.ts';
 import { openDb, type Db } from '../../sync-server/src/db/connect.ts';
 import { migrateToLatest } from '../../sync-server/src/db/migrations.ts';
 import { freePort } from '../bench/server-process.ts';
@@ -59,12 +60,7 @@ async function freshDatabase(name: ChaosDbName): Promise<{ url: string; dispose:
   u.pathname = `/${db}`;
   return {
     url: u.toString(),
-    dispose: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    },
+    dispose: () => dropDatabase(adminUrl, db),
   };
 }
 

@@ -33,7 +33,8 @@ trap cleanup EXIT
 as_pg "$PGBIN/initdb -D $PGROOT/data -A trust -U postgres --no-sync" >/dev/null
 as_pg "$PGBIN/pg_ctl -D $PGROOT/data -o \"-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" -l $PGROOT/pg.log -w start" >/dev/null
 psql_admin() { as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -v ON_ERROR_STOP=1 -q $*"; }
-psql_admin "-c \"CREATE ROLE pos LOGIN PASSWORD 'pos' CREATEDB\" -c \"CREATE DATABASE pos_test OWNER pos\""
+# pg_signal_backend: DROP DATABASE … WITH (FORCE) must also end an autovacuum worker in it.
+psql_admin "-c \"CREATE ROLE pos LOGIN PASSWORD 'pos' CREATEDB\" -c \"GRANT pg_signal_backend TO pos\" -c \"CREATE DATABASE pos_test OWNER pos\""
 
 export TEST_PG_URL="postgres://pos:pos@127.0.0.1:$PGPORT/pos_test"
 echo "with-postgres: PostgreSQL $($PGBIN/postgres --version | awk '{print $3}') on 127.0.0.1:$PGPORT" >&2

@@ -50,14 +50,37 @@ function postgresTarget(adminUrl: string): DbTarget {
         url: u.toString(),
         dispose: async () => {
           await db.close();
-          const c = new pg.Client({ connectionString: adminUrl });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
+          await dropDatabase(adminUrl, name);
         },
       };
     },
   };
+}
+
+/**
+ * Drops a test database even while something is still connected to it. FORCE must terminate
+ * every session in it, and an autovacuum worker that happens to be there belongs to no role, so
+ * a role without pg_signal_backend gets "must be a member of the role whose process is being
+ * terminated" (seen in CI). The test cluster grants pg_signal_backend; against any other server
+ * the worker is gone within moments, so a refusal is retried before it counts.
+ */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        return;
+      } catch (err) {
+        const insufficientPrivilege = err instanceof pg.DatabaseError && err.code === '42501';
+        if (!insufficientPrivilege || attempt >= 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  } finally {
+    await c.end();
+  }
 }
 
 export function dbTargets(): DbTarget[] {
