@@ -33,6 +33,7 @@ import { createActor, waitFor, type ActorRefFrom, type SnapshotFrom } from 'xsta
 import { amountDue, isKnownDiscountCode, sameDiscountCode } from '@pos/core';
 import { openPosDatabase, type PosDatabase } from '../../renderer/src/db/database.ts';
 import { startTillSession, type TillSession } from '../../renderer/src/app/till-session.ts';
+import { outboxId } from '../../renderer/src/app/outbox.ts';
 import { walletClient } from '../../renderer/src/api/wallet-client.ts';
 import { watchProductIndex, type ProductIndex } from '../../renderer/src/features/sale/product-index.ts';
 import { watchDiscountRules, type DiscountRuleIndex, type TillRules } from '../../renderer/src/features/sale/discount-rules.ts';
@@ -361,12 +362,18 @@ export class NodeTill {
     await removeRxDatabase(this.opts.name, storage);
   }
 
-  /** What is still to go up: unsent sales (completed since `since`, ISO), the outbox as the status bar counts it, and the last error shown. */
+  /**
+   * What is still to go up: sales completed since `since` (ISO) whose receipt record the server
+   * has not confirmed, the outbox as the status bar counts it, and the last error shown.
+   */
   async drainState(since = ''): Promise<{ unsentSales: number; pending: number; parked: number; error: string | null }> {
     const { db, session } = this.current();
     // Counted here rather than taken from the status bar, which recounts at most every 200 ms.
     const [unsentSales, pending, parked] = await Promise.all([
-      db.sales.find({ selector: { completed_at: { $gte: since }, uploaded: false } }).exec().then((d) => d.length),
+      db.sales.find({ selector: { completed_at: { $gte: since }, uploaded: false } }).exec().then(async (sales) => {
+        const records = await db.outbox.findByIds(sales.map((s) => outboxId('receipt', s.id))).exec();
+        return sales.filter((s) => records.get(outboxId('receipt', s.id))?.state !== 'sent').length;
+      }),
       db.outbox.count({ selector: { state: 'pending' } }).exec(),
       db.outbox.count({ selector: { state: 'parked' } }).exec(),
     ]);

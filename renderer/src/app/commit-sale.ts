@@ -8,6 +8,7 @@
 import { cartTotals } from '@pos/core';
 import type { PosDatabase } from '../db/database.ts';
 import type { SaleDoc } from '../db/schemas.ts';
+import { writeOver } from '../db/write-over.ts';
 import type { CompletedSale } from '../machines/checkout.machine.ts';
 import type { TillStore } from '../features/sale/sale-receipt.ts';
 import { insertMissing, outboxId, recordsForSale } from './outbox.ts';
@@ -42,14 +43,15 @@ export async function commitSale(db: PosDatabase, completed: CompletedSale): Pro
 /**
  * Gives every sale the server has not confirmed its outbox records: after a crash between the sale
  * write and the outbox write, and for tills upgraded from a build whose pending sales had no outbox.
- * A sale whose receipt record was confirmed but whose flag was not set yet is marked uploaded.
+ * Sales whose receipt record the server has confirmed since are marked uploaded here, in one write
+ * (the drain records confirmations in the outbox only).
  */
 export async function reconcileOutbox(db: PosDatabase, tillStore: TillStore): Promise<{ added: number; confirmed: number }> {
   const pending = await db.sales.find({ selector: { uploaded: false } }).exec();
   if (pending.length === 0) return { added: 0, confirmed: 0 };
   const receipts = await db.outbox.findByIds(pending.map((s) => outboxId('receipt', s.id))).exec();
   const confirmed = pending.filter((s) => receipts.get(outboxId('receipt', s.id))?.state === 'sent');
-  if (confirmed.length > 0) await db.sales.bulkUpsert(confirmed.map((s) => ({ ...s.toMutableJSON(), uploaded: true })));
+  if (confirmed.length > 0) await writeOver(db.sales, confirmed.map((s) => s.toMutableJSON(true)), ({ upload_error: _cleared, ...s }) => ({ ...s, uploaded: true }));
   const before = await db.outbox.count().exec();
   await insertMissing(db, pending.filter((s) => !confirmed.includes(s)).flatMap((s) => recordsForSale(s.toMutableJSON(), tillStore)));
   return { added: (await db.outbox.count().exec()) - before, confirmed: confirmed.length };

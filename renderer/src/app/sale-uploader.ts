@@ -15,7 +15,7 @@
  *   manager asks), so it never holds anything back. It goes up by itself if the server takes it later.
  * - The server unreachable stops the whole drain; a kind the server fails (5xx) or will not take
  *   now (403/404/408/429, or 401 after a fresh token) stops that kind only. Nothing is dropped:
- *   the next flush (a new record, reconnect, or the 5 s timer) tries again.
+ *   the next flush (a new record, reconnect, or the 5 s timer) tries again, with one record first.
  */
 import { OfflineWalletEntriesResultSchema } from '@pos/core';
 import { TransactionSchema } from '@pos/core/contracts/wallets';
@@ -23,7 +23,9 @@ import { receiptKey } from '@pos/core/loyalty/receipt-key';
 import { z } from 'zod';
 import { callApi, type ApiEndpoint, ApiCallError } from '../api/http.ts';
 import { CustomerSchema, sameEnrolment } from '../api/customer-client.ts';
+import type { RxDocumentData } from 'rxdb';
 import type { PosDatabase } from '../db/database.ts';
+import { writeOver } from '../db/write-over.ts';
 import { OUTBOX_KINDS, type OutboxDoc, type OutboxKind } from '../db/schemas.ts';
 import { UNREADABLE_SALE } from './outbox.ts';
 
@@ -41,8 +43,8 @@ export const BATCH_SIZES: Readonly<Record<OutboxKind, number>> = { enrolment: 1,
 
 /**
  * Local reads and writes go in pieces of this many: RxDB keeps the last 100 change events, and a
- * write of more makes every live query (provisional loyalty reads the unconfirmed sales) run again
- * from scratch instead of being updated; IndexedDB cursors are also cheaper in short runs.
+ * write of more makes every live query on the outbox run again from scratch instead of being
+ * updated; IndexedDB cursors are also cheaper in short runs (pieces of 1,000 were slower, measured).
  */
 const CHUNK = 100;
 function chunks<T>(items: readonly T[]): T[][] {
@@ -140,30 +142,27 @@ export function startOutboxDrain(db: PosDatabase, endpoint: ApiEndpoint, onError
   /** The last drain found the server unreachable: new records wait for the timer or a reconnect instead of each trying again. */
   let unreachable = false;
 
-  const write = async (docs: readonly OutboxDoc[]): Promise<void> => {
-    for (const chunk of chunks(docs)) await db.outbox.bulkUpsert(chunk);
+  /** Records as read from the outbox (with their stored revision), so a state change is one write. */
+  type Read = RxDocumentData<OutboxDoc>;
+  const update = async (docs: readonly Read[], change: (d: Read) => Read): Promise<void> => {
+    for (const chunk of chunks(docs)) await writeOver(db.outbox, chunk, change);
   };
-  async function confirm(kind: OutboxKind, docs: readonly OutboxDoc[]): Promise<void> {
+  // The outbox record is where the server's confirmation is kept. The sales journal's own flag is
+  // brought up to date at the next start (reconcileOutbox), not here: rewriting every sale (its
+  // whole cart) as it was confirmed more than doubled what a drain after a long outage wrote.
+  const confirm = (docs: readonly Read[]): Promise<void> => {
     const at = now();
-    await write(docs.map(({ error: _cleared, ...d }) => ({ ...d, state: 'sent' as const, attempts: d.attempts + 1, last_attempt_at: at, sent_at: at })));
-    if (kind !== 'receipt') return;
-    // The sales journal's flag: provisional loyalty counts the sales the server has not confirmed.
-    const sales = await db.sales.findByIds(docs.flatMap((d) => (d.sale_id === undefined ? [] : [d.sale_id]))).exec();
-    const fresh = [...sales.values()].filter((s) => !s.uploaded).map((s) => {
-      const { upload_error: _cleared, ...rest } = s.toMutableJSON();
-      return { ...rest, uploaded: true };
-    });
-    for (const chunk of chunks(fresh)) await db.sales.bulkUpsert(chunk);
-  }
-  const park = (doc: OutboxDoc, message: string): Promise<unknown> => write([{ ...doc, state: 'parked', error: message, attempts: doc.attempts + 1, last_attempt_at: now() }]);
+    return update(docs, ({ error: _cleared, ...d }) => ({ ...d, state: 'sent', attempts: d.attempts + 1, last_attempt_at: at, sent_at: at }));
+  };
+  const park = (doc: Read, message: string): Promise<void> => update([doc], (d) => ({ ...d, state: 'parked', error: message, attempts: d.attempts + 1, last_attempt_at: now() }));
 
   /** Sends one batch; splits it when refused. Returns the last refusal's message, if any. */
-  async function sendBatch(kind: OutboxKind, batch: readonly OutboxDoc[]): Promise<string | null> {
+  async function sendBatch(kind: OutboxKind, batch: readonly Read[]): Promise<string | null> {
     if (stopped || batch.length === 0) return null;
     let refusal: string;
     try {
       const confirmed = await send[kind](batch);
-      await confirm(kind, batch.filter((r) => confirmed.has(r.id)));
+      await confirm(batch.filter((r) => confirmed.has(r.id)));
       return null;
     } catch (e) {
       if (e instanceof Refused) refusal = e.message;
@@ -187,9 +186,13 @@ export function startOutboxDrain(db: PosDatabase, endpoint: ApiEndpoint, onError
     const retryAll = parkedNow;
     parkedNow = false;
     let lastError: string | null = null;
+    // After the server was found unreachable, one record goes first: a till that sells offline for
+    // hours asks again every few seconds, and reading a thousand queued records each time only to
+    // find the server still away cost it more than the sales did.
+    let probing = unreachable;
     for (const kind of OUTBOX_KINDS) {
       // A sale this build cannot read is never sent: only a manager can do something about it.
-      const parked = (await db.outbox.find({ selector: { state: 'parked', kind }, sort: [{ order_key: 'asc' }] }).exec()).map((d) => d.toMutableJSON()).filter((r) => r.error !== UNREADABLE_SALE);
+      const parked = (await db.outbox.find({ selector: { state: 'parked', kind }, sort: [{ order_key: 'asc' }] }).exec()).map((d) => d.toMutableJSON(true)).filter((r) => r.error !== UNREADABLE_SALE);
       const due = parked.filter((r) => retryAll || now() - (r.last_attempt_at ?? 0) >= REFUSED_RETRY_MS);
       try {
         // Pending records a batch at a time after a cursor: the queue may hold thousands (a long
@@ -200,17 +203,20 @@ export function startOutboxDrain(db: PosDatabase, endpoint: ApiEndpoint, onError
         let inFlight: Promise<string | null> | null = null;
         try {
           for (;;) {
-            const batch: OutboxDoc[] = [];
-            while (batch.length < BATCH_SIZES[kind]) {
-              const page = await db.outbox.find({ selector: { state: 'pending', kind, order_key: { $gt: after } }, sort: [{ order_key: 'asc' }], limit: Math.min(CHUNK, BATCH_SIZES[kind] - batch.length) }).exec();
+            const batch: Read[] = [];
+            const size = probing ? 1 : BATCH_SIZES[kind];
+            while (batch.length < size) {
+              const page = await db.outbox.find({ selector: { state: 'pending', kind, order_key: { $gt: after } }, sort: [{ order_key: 'asc' }], limit: Math.min(CHUNK, size - batch.length) }).exec();
               const last = page.at(-1);
               if (last === undefined) break;
               after = last.order_key;
-              for (const d of page) batch.push(d.toMutableJSON());
+              for (const d of page) batch.push(d.toMutableJSON(true));
             }
             if (batch.length === 0 || stopped) break;
-            if (kind !== 'receipt') {
+            if (kind !== 'receipt' || probing) {
               lastError = (await sendBatch(kind, batch)) ?? lastError;
+              // It got there (an unreachable server throws): full batches from here on.
+              probing = false;
               continue;
             }
             const sending = sendBatch(kind, batch);

@@ -112,6 +112,10 @@ export interface SaleDoc {
   gross_amount: number;
   /** The cart and tenders as completed; the receipt sent to the server is built from these. */
   sale: Record<string, unknown>;
+  /**
+   * The server has confirmed the sale's receipt, as of the till's last start: the outbox's
+   * `receipt:<id>` record is where a confirmation lands first (reconcileOutbox copies it here).
+   */
   uploaded: boolean;
   /** Why the server refused this sale the last time it was sent (it stays pending, parked). */
   upload_error?: string;

@@ -1,11 +1,14 @@
 /**
  * Keeps the loyalty of the customers at the counter current: their server-confirmed document from
- * the replica, and this till's sales for them the server has not confirmed yet (`loyalty.ts`).
+ * the replica, and this till's sales for them the server has not confirmed yet (`loyalty.ts`): the
+ * outbox's unsent receipt records, which say so the moment the server confirms one.
  * Only customers asked for are followed (a few at a time), not every customer on the till.
  */
 import { ReceiptSchema, type CustomerLoyaltyDoc, type Receipt } from '@pos/core';
 import type { Subscription } from 'rxjs';
 import type { PosDatabase } from '../../db/database.ts';
+import type { OutboxDoc } from '../../db/schemas.ts';
+import { unsent } from '../../app/outbox.ts';
 import type { TillRules } from '../sale/discount-rules.ts';
 import { loyaltyState, type LoyaltyState } from './loyalty.ts';
 
@@ -30,30 +33,58 @@ export function watchLoyalty(db: PosDatabase, rules: () => TillRules): LoyaltyIn
     for (const l of listeners) l();
   };
   const followed = new Map<string, { doc: Confirmed | null; loaded: Promise<void>; sub: Subscription | null }>();
-  let pending = new Map<string, Receipt[]>();
 
-  // A stored sale never changes (only its uploaded flag): each is parsed once, not on every change
-  // of the list, which holds thousands after a long outage.
-  let parsedSales = new Map<string, Receipt | null>();
-  const pendingSub = db.sales.find({ selector: { uploaded: false } }).$.subscribe((docs) => {
+  // Member sales the server has not confirmed: the outbox's receipt records not yet sent (their
+  // payload is the receipt the server will record loyalty from). Kept from the outbox's change
+  // events rather than a live query, which a drain confirming thousands of records after an
+  // outage would re-run over every unsent one on each write. Each receipt is parsed once.
+  const unconfirmed = new Map<string, Receipt>();
+  let pending = new Map<string, Receipt[]>();
+  const apply = (record: Pick<OutboxDoc, 'id' | 'kind' | 'state' | 'payload'> & { _deleted?: boolean }): boolean => {
+    if (record.kind !== 'receipt') return false;
+    if (record.state === 'sent' || record._deleted === true) return unconfirmed.delete(record.id);
+    if (unconfirmed.has(record.id)) return false;
+    const parsed = ReceiptSchema.safeParse(record.payload);
+    if (!parsed.success || parsed.data.customer_id === undefined) return false;
+    unconfirmed.set(record.id, parsed.data);
+    return true;
+  };
+  const regroup = (): void => {
     const next = new Map<string, Receipt[]>();
-    const seen = new Map<string, Receipt | null>();
-    for (const d of docs) {
-      let receipt = parsedSales.get(d.id);
-      if (receipt === undefined) {
-        const parsed = ReceiptSchema.safeParse(d.toJSON().sale['receipt']);
-        receipt = parsed.success && parsed.data.customer_id !== undefined ? parsed.data : null;
-      }
-      seen.set(d.id, receipt);
-      const customerId = receipt?.customer_id;
-      if (receipt === null || customerId === undefined) continue;
+    for (const receipt of unconfirmed.values()) {
+      const customerId = receipt.customer_id;
+      if (customerId === undefined) continue;
       const list = next.get(customerId);
       if (list === undefined) next.set(customerId, [receipt]);
       else list.push(receipt);
     }
-    parsedSales = seen;
     pending = next;
     changed();
+  };
+  // Events that arrive while the first read runs wait for it, then apply on top (each carries the
+  // whole record, so applying one the read already saw changes nothing).
+  let early: OutboxDoc[] | null = [];
+  let regroupQueued = false;
+  const outboxSub = db.outbox.$.subscribe((event) => {
+    if (early !== null) {
+      early.push(event.documentData);
+      return;
+    }
+    if (!apply(event.documentData) || regroupQueued) return;
+    // The drain confirms records a hundred at a time: regroup once per burst, not per record.
+    regroupQueued = true;
+    queueMicrotask(() => {
+      regroupQueued = false;
+      regroup();
+    });
+  });
+  void unsent(db, 'receipt').exec().then((docs) => {
+    for (const d of docs) apply(d.toMutableJSON());
+    for (const e of early ?? []) apply(e);
+    early = null;
+    regroup();
+  }, () => {
+    early = null;
   });
 
   return {
@@ -89,7 +120,7 @@ export function watchLoyalty(db: PosDatabase, rules: () => TillRules): LoyaltyIn
       return () => listeners.delete(listener);
     },
     close() {
-      pendingSub.unsubscribe();
+      outboxSub.unsubscribe();
       for (const e of followed.values()) e.sub?.unsubscribe();
       followed.clear();
       listeners.clear();
