@@ -97,7 +97,7 @@ function Till({ session, terminal, store, wallets, admin, customers, platform, o
       {/* The sale stays mounted so a cart in progress survives a look at the manager screens. */}
       <div hidden={tab !== 'sale'} className="screen-slot"><SaleScreen db={session.db} wallets={wallets} customers={customers} canEnrol={capabilities.enrolCustomers} currency="NOK" store={store} active={tab === 'sale'} offline={session.offline} /></div>
       {tab === 'manager' ? <ManagerScreen platform={platform} wallets={wallets} admin={admin} capabilities={capabilities} currency="NOK" newId={() => crypto.randomUUID()} sync={
-        <SyncOffline db={session.db} status={session} retryParked={session.retryParked} exceptions={offlineExceptions} canReadExceptions={capabilities.readGiftCards || capabilities.issueGiftCards} canResolveExceptions={capabilities.issueGiftCards} currency="NOK" />
+        <SyncOffline db={session.db} offline={session.offline} status={session} retryParked={session.retryParked} exceptions={offlineExceptions} canReadExceptions={capabilities.readGiftCards || capabilities.issueGiftCards} canResolveExceptions={capabilities.issueGiftCards} currency="NOK" />
       } /> : null}
       <StatusBar session={session} terminal={terminal} />
     </div>

@@ -19,14 +19,15 @@ const claims = (n: number, over: Partial<OfflineLeaseClaims> = {}): OfflineLease
 const sign = (c: object, key: KeyPair = serverKey, typ: string = OFFLINE_TYP.lease): Promise<string> =>
   new CompactSign(new TextEncoder().encode(JSON.stringify(c))).setProtectedHeader({ alg: 'EdDSA', typ, kid: 'k1' }).sign(key.privateKey);
 
-/** A server whose lease endpoint answers what `next` says (or is unreachable when it is null). */
+/** A server whose lease endpoint answers what `next` says (a body, or a whole response; unreachable when null). */
 function server() {
   const calls: unknown[] = [];
   let next: (() => Promise<object>) | null = null;
   const fetch: typeof globalThis.fetch = async (_url, init) => {
     calls.push(JSON.parse(String(init?.body)));
     if (next === null) throw new TypeError('Failed to fetch');
-    return new Response(JSON.stringify(await next()), { status: 200, headers: { 'content-type': 'application/json' } });
+    const answer = await next();
+    return answer instanceof Response ? answer : new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
   };
   return {
     calls,
@@ -95,14 +96,24 @@ describe('offline lease keeper', () => {
     const connected = new BehaviorSubject(true);
     const k = start(srv, connected);
     await until(k, () => k.getState().lease?.claims.lease_id === 'lease-1');
-    for (const bad of [() => leaseAnswer(claims(2), otherKey), () => leaseAnswer(claims(3), serverKey, OFFLINE_TYP.allowance), () => leaseAnswer(claims(4, { store_id: 'store-2' }))]) {
+    expect(k.getState().leaseError).toBeNull();
+    const bads: [() => Promise<object>, RegExp][] = [
+      [() => leaseAnswer(claims(2), otherKey), /could not verify/],
+      [() => leaseAnswer(claims(3), serverKey, OFFLINE_TYP.allowance), /could not verify/],
+      [() => leaseAnswer(claims(4, { store_id: 'store-2' })), /another account or store/],
+      [() => Promise.resolve(Response.json({ error: { code: 'AUTH_SCOPE', message: 'missing scope write:wallets' } }, { status: 403 })), /did not give a new offline permission \(.*missing scope write:wallets/],
+    ];
+    for (const [bad, why] of bads) {
       srv.answer(bad);
       await k.refresh();
       expect(k.getState().lease?.claims.lease_id).toBe('lease-1');
+      // Said, for the manager's view and the banner.
+      expect(k.getState().leaseError).toMatch(why);
     }
     srv.answer(() => leaseAnswer(claims(5)));
     await k.refresh();
     expect(k.getState().lease?.claims.lease_id).toBe('lease-5');
+    expect(k.getState().leaseError).toBeNull();
   });
 
   it('asks again on every reconnect and every 15 minutes while online, never while offline', async () => {

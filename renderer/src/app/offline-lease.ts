@@ -35,6 +35,11 @@ export interface OfflineState {
   readonly offlineSince: number | null;
   /** The last lease that verified; null before the first. */
   readonly lease: HeldLease | null;
+  /**
+   * Why the last attempt to get (or check) a lease failed, for the manager and the banner; null
+   * once one succeeds. The last good lease stays in force meanwhile.
+   */
+  readonly leaseError: string | null;
 }
 
 export interface OfflineLeaseKeeper {
@@ -63,7 +68,7 @@ export function startOfflineLeaseKeeper(opts: {
   onError?: (message: string) => void;
 }): OfflineLeaseKeeper {
   const { db, endpoint, storeId, now } = opts;
-  let state: OfflineState = { online: false, offlineSince: now(), lease: null };
+  let state: OfflineState = { online: false, offlineSince: now(), lease: null, leaseError: null };
   const listeners = new Set<() => void>();
   const set = (patch: Partial<OfflineState>): void => {
     state = { ...state, ...patch };
@@ -71,15 +76,20 @@ export function startOfflineLeaseKeeper(opts: {
   };
   let stopped = false;
 
+  const failed = (message: string): void => {
+    if (!stopped) set({ leaseError: message });
+    opts.onError?.(message);
+  };
+
   /** The lease if it verifies with its key and belongs to this account and store; else null. */
   const verify = async (jws: string, publicKey: OfflinePublicKey): Promise<OfflineLeaseClaims | null> => {
     const res = await verifySigned(jws, publicKey, OFFLINE_TYP.lease, OfflineLeaseClaimsSchema);
     if (!res.ok) {
-      opts.onError?.(`The offline permission from the server was refused: ${res.reason}.`);
+      failed(`the till could not verify the server's offline permission (${res.reason})`);
       return null;
     }
     if (res.claims.account_id !== endpoint.accountId || res.claims.store_id !== storeId) {
-      opts.onError?.('The offline permission from the server is for another account or store.');
+      failed('the offline permission from the server is for another account or store');
       return null;
     }
     return res.claims;
@@ -95,7 +105,7 @@ export function startOfflineLeaseKeeper(opts: {
       const lease = { jws: stored.data.jws, claims, publicKey: stored.data.public_key, obtainedAt: stored.data.obtained_at };
       set({ lease, offlineSince: state.online ? null : lease.obtainedAt });
     }
-  })().catch((e: unknown) => opts.onError?.(`The stored offline permission could not be read: ${e instanceof Error ? e.message : String(e)}`));
+  })().catch((e: unknown) => failed(`the stored offline permission could not be read (${e instanceof Error ? e.message : String(e)})`));
 
   let inFlight: Promise<void> | null = null;
   const refresh = (): Promise<void> => {
@@ -106,11 +116,12 @@ export function startOfflineLeaseKeeper(opts: {
         if (claims === null || stopped) return;
         const lease: HeldLease = { jws: res.lease, claims, publicKey: res.public_key, obtainedAt: now() };
         await ready;
-        set({ lease });
+        set({ lease, leaseError: null });
         await db.upsertLocal(LOCAL_ID, { jws: lease.jws, public_key: lease.publicKey, obtained_at: lease.obtainedAt });
       } catch (e) {
-        // Offline or a server without offline gift cards: the last good lease stays.
-        opts.onError?.(`No new offline permission: ${e instanceof Error ? e.message : String(e)}`);
+        // Offline, refused (say, the till's client lacks the scope) or a server without offline
+        // gift cards: the last good lease stays, and the reason is shown.
+        failed(`the server did not give a new offline permission (${e instanceof Error ? e.message : String(e)})`);
       } finally {
         inFlight = null;
       }

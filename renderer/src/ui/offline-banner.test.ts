@@ -5,7 +5,7 @@ import { countdown, giftCardLine } from './offline-banner.tsx';
 
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const state = (policy: Partial<OfflineLeaseClaims['policy']> = {}, expiresAt = '2026-11-24T13:12:05Z'): OfflineState => ({
-  online: false, offlineSince: NOW - 60_000,
+  online: false, offlineSince: NOW - 60_000, leaseError: null,
   lease: {
     jws: 'x', obtainedAt: NOW - 60_000, publicKey: { kty: 'OKP', crv: 'Ed25519', x: 'x', kid: 'k' },
     claims: {
@@ -26,7 +26,10 @@ describe('offline banner', () => {
   it('says when gift cards stopped: limit reached, policy off, no permission yet', () => {
     expect(giftCardLine(state(), Date.parse('2026-11-24T13:12:05Z'))).toEqual({ text: 'Gift cards need the server again (offline limit reached)', stopped: true });
     expect(giftCardLine(state({ enabled: false }), NOW).text).toMatch(/not taken offline in this store/);
-    expect(giftCardLine({ online: false, offlineSince: NOW, lease: null }, NOW).text).toMatch(/no offline permission yet/);
+    expect(giftCardLine({ online: false, offlineSince: NOW, lease: null, leaseError: null }, NOW).text).toMatch(/no offline permission yet/);
+    // Why there is none, when the till knows.
+    expect(giftCardLine({ online: false, offlineSince: NOW, lease: null, leaseError: 'the server did not give a new offline permission (missing scope write:wallets)' }, NOW).text)
+      .toBe('Gift cards need the server (this till has no offline permission: the server did not give a new offline permission (missing scope write:wallets))');
     expect(giftCardLine(state({ max_hours_since_sync: 0.5 }), NOW).text).toMatch(/store policy: 30 min after last sync/);
   });
 });

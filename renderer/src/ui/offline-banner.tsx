@@ -24,7 +24,7 @@ const hours = (h: number): string => (Number.isInteger(h) ? `${h} h` : `${Math.r
 /** What the banner says about gift cards, at `now`. */
 export function giftCardLine(state: OfflineState, now: number): { text: string; stopped: boolean } {
   const lease = state.lease;
-  if (lease === null) return { text: 'Gift cards need the server (this till has no offline permission yet)', stopped: true };
+  if (lease === null) return { text: `Gift cards need the server (this till has no offline permission${state.leaseError === null ? ' yet' : `: ${state.leaseError}`})`, stopped: true };
   const p = lease.claims.policy;
   if (!p.enabled) return { text: 'Gift cards are not taken offline in this store (store policy)', stopped: true };
   const left = Date.parse(lease.claims.expires_at) - now;

@@ -10,11 +10,14 @@ import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent 
 import { formatMoney, type Currency, type OfflineException } from '@pos/core';
 import type { PosDatabase } from '../../db/database.ts';
 import type { OutboxDoc, OutboxKind } from '../../db/schemas.ts';
+import type { OfflineState } from '../../app/offline-lease.ts';
 import { errorText } from '../../ui/error-text.ts';
 import type { OfflineExceptionsClient } from './offline-exceptions.ts';
 
 export interface SyncOfflineProps {
   db: PosDatabase;
+  /** The till's offline lease keeper (app/offline-lease.ts). */
+  offline: { subscribe(listener: () => void): () => void; getState(): OfflineState };
   status: { subscribe(listener: () => void): () => void; getStatus(): { readonly pending: number; readonly parked: number; readonly online: boolean } };
   retryParked: () => Promise<void>;
   exceptions: OfflineExceptionsClient;
@@ -48,6 +51,7 @@ export function SyncOffline(props: SyncOfflineProps) {
     <section className="card sync-offline" aria-label="Sync and offline">
       <h2>Sync &amp; offline</h2>
       <Outbox {...props} />
+      <OfflinePermission {...props} />
       <Exceptions {...props} />
     </section>
   );
@@ -91,6 +95,31 @@ function Outbox({ db, status, retryParked }: SyncOfflineProps) {
           <button type="button" className="secondary" disabled={busy} onClick={() => void retry()}>{busy ? 'Trying…' : 'Try again now'}</button>
         </>
       )}
+    </>
+  );
+}
+
+/** Whether this till may take gift cards offline, until when and under which caps; or why not. */
+export function permissionText(state: OfflineState, currency: Currency, now: number): { text: string; problem: string | null } {
+  const problem = state.leaseError === null ? null : `The last attempt to renew it failed: ${state.leaseError}.`;
+  const lease = state.lease;
+  if (lease === null) return { text: 'This till has no offline permission: without the server it takes no gift cards.', problem };
+  const p = lease.claims.policy;
+  if (!p.enabled) return { text: 'The store policy takes no gift cards offline.', problem };
+  const until = Date.parse(lease.claims.expires_at);
+  const caps = `up to ${formatMoney(p.max_amount_per_card, currency)} per card, ${p.max_redemptions_per_card === 1 ? 'once' : `${p.max_redemptions_per_card} times`} per card, ${formatMoney(p.max_amount_per_terminal, currency)} on this till`;
+  if (until <= now) return { text: `The offline permission ran out at ${timeOf(lease.claims.expires_at)}: without the server this till takes no gift cards.`, problem };
+  return { text: `Gift cards are taken offline until ${timeOf(lease.claims.expires_at)} (${caps}); renewed each time the till reaches the server.`, problem };
+}
+
+function OfflinePermission({ offline, currency }: SyncOfflineProps) {
+  const state = useSyncExternalStore(offline.subscribe, offline.getState);
+  const { text, problem } = permissionText(state, currency, Date.now());
+  return (
+    <>
+      <h3>Offline gift cards</h3>
+      <p className="hint" data-testid="offline-permission">{text}</p>
+      {problem === null ? null : <p className="error" data-testid="offline-permission-error">{problem}</p>}
     </>
   );
 }
