@@ -9,7 +9,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser, screenshot, type Browser } from './support/browser.ts';
-import { adminApi, scan, setUpTill, uploaded } from './support/till-page.ts';
+import { adminApi, MANAGER_CODE, scan, setUpTill, uploaded } from './support/till-page.ts';
 import { startTillServer, type TillServer } from './support/till-server.ts';
 
 const BEANS = '7310050001456'; // Coffee beans 500 g, 99.90
@@ -52,6 +52,13 @@ describe.runIf(chromiumAvailable())('selling offline in Chromium', () => {
       await page.getByRole('button', { name: 'Find customer' }).click();
       return select.isVisible();
     }, { timeout: 15_000 }).toBe(true);
+
+    // Online, the manager sees the permission the till holds for when the server goes away.
+    await page.getByRole('button', { name: 'Gift cards (manager)' }).click();
+    await page.getByLabel('Manager code').fill(MANAGER_CODE);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect.poll(() => text(page, 'offline-permission'), { timeout: 10_000 }).toMatch(/^Gift cards are taken offline until .+ \(up to 200,00 kr per card, once per card, 1 000,00 kr on this till\)/);
+    await page.getByRole('button', { name: 'Sale', exact: true }).click();
 
     await server.stop();
     const banner = page.getByTestId('offline-banner');
