@@ -65,7 +65,6 @@ export function startOfflineLeaseKeeper(opts: {
   connected$: Observable<boolean>;
   now: () => number;
   refreshEveryMs?: number;
-  onError?: (message: string) => void;
 }): OfflineLeaseKeeper {
   const { db, endpoint, storeId, now } = opts;
   let state: OfflineState = { online: false, offlineSince: now(), lease: null, leaseError: null };
@@ -78,7 +77,6 @@ export function startOfflineLeaseKeeper(opts: {
 
   const failed = (message: string): void => {
     if (!stopped) set({ leaseError: message });
-    opts.onError?.(message);
   };
 
   /** The lease if it verifies with its key and belongs to this account and store; else null. */
