@@ -4,7 +4,7 @@
  * since). RxDB's `bulkUpsert` does not know the previous state: it first tries an insert (a read
  * of every document, all refused), then writes each one over what it reads again, which made
  * confirming a drained outbox cost three reads per record. Change events, the document cache and
- * live queries see these writes as any other.
+ * live queries see these writes like every other write.
  */
 import type { RxCollection, RxDocumentData } from 'rxdb';
 
