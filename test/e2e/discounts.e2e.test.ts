@@ -4,34 +4,21 @@
  * cashier asks why a discount was given, the sale is paid, and the server has recorded the usage
  * of exactly those discounts against this receipt.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, screenshot, type Browser } from './support/browser.ts';
-import { adminApi, scan, setUpTill } from './support/till-page.ts';
-import { startTillServer, type TillServer } from './support/till-server.ts';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, screenshot } from './support/browser.ts';
+import { scan, setUpTill, tillSuite } from './support/till-page.ts';
 
 interface Rule { id: string; metadata?: Record<string, unknown> }
 interface Usage { usage: number; amount: number; usage_refs: { ref: string; ref_type: string; usage?: number; amount?: number }[] }
 
 describe.runIf(chromiumAvailable())('discounts at the till in Chromium', () => {
-  let server: TillServer;
-  let browser: Browser;
-  let api: Awaited<ReturnType<typeof adminApi>>;
-
-  beforeAll(async () => {
-    server = await startTillServer();
-    browser = await launchBrowser();
-    api = await adminApi(server);
-  }, 120_000);
-  afterAll(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const till = tillSuite();
 
   it('shows 3-for-2, group discount and a coupon under their items, and the server records them with the receipt', async () => {
-    const page = await browser.newPage();
-    await setUpTill(page, server);
+    const page = await till.browser.newPage();
+    await setUpTill(page, till.server);
     const ruleId = async (key: string): Promise<string> => {
-      const rules = await api.call<Rule[]>('GET', '/discounts/rules?limit=100');
+      const rules = await till.api.call<Rule[]>('GET', '/discounts/rules?limit=100');
       const found = rules.find((r) => r.metadata?.['demo_key'] === key);
       if (found === undefined) throw new Error(`demo rule ${key} is missing`);
       return found.id;
@@ -75,7 +62,7 @@ describe.runIf(chromiumAvailable())('discounts at the till in Chromium', () => {
     await screenshot(page, 'receipt-with-discounts');
     await expect.poll(() => page.getByTestId('pending').textContent(), { timeout: 15_000 }).toBe('Pending uploads: 0');
 
-    const usageOf = async (key: string) => api.call<Usage[]>('GET', `/discounts/rules/${await ruleId(key)}/usages`);
+    const usageOf = async (key: string) => till.api.call<Usage[]>('GET', `/discounts/rules/${await ruleId(key)}/usages`);
     const threeForTwo = await usageOf('drinks-3-for-2');
     expect(threeForTwo).toHaveLength(1);
     expect(threeForTwo[0]?.usage_refs).toEqual([expect.objectContaining({ ref_type: 'receipt_add', usage: 1, amount: 1_990 })]);

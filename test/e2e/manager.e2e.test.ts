@@ -1,24 +1,14 @@
 /** A manager issues a gift card at the till; a cashier then takes it as payment. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, screenshot, type Browser } from './support/browser.ts';
-import { adminApi, MANAGER_CODE, scan, setUpTill } from './support/till-page.ts';
-import { startTillServer, type TillServer } from './support/till-server.ts';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, screenshot } from './support/browser.ts';
+import { MANAGER_CODE, scan, setUpTill, tillSuite } from './support/till-page.ts';
 
 describe.runIf(chromiumAvailable())('gift cards from the manager screen in Chromium', () => {
-  let server: TillServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startTillServer();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const till = tillSuite();
 
   it('issues a card with a PIN, tops it up, and a cashier pays with it', async () => {
-    const page = await browser.newPage();
-    await setUpTill(page, server);
+    const page = await till.browser.newPage();
+    await setUpTill(page, till.server);
     await page.getByRole('button', { name: 'Gift cards (manager)' }).click();
     await page.getByLabel('Manager code').fill('0000');
     await page.getByRole('button', { name: 'Unlock' }).click();
@@ -59,16 +49,15 @@ describe.runIf(chromiumAvailable())('gift cards from the manager screen in Chrom
     // the same till use the card for 10 minutes without asking again.
     await expect.poll(() => page.getByRole('heading', { name: 'Sale complete' }).isVisible()).toBe(true);
 
-    const api = await adminApi(server);
-    const cards = await api.call<{ cards: Array<{ card_id: string; name?: string; amount_balance: number; amount_pending: number }> }>('GET', '/wallets/cards?limit=100');
+    const cards = await till.api.call<{ cards: Array<{ card_id: string; name?: string; amount_balance: number; amount_pending: number }> }>('GET', '/wallets/cards?limit=100');
     const card = cards.cards.find((c) => c.name === 'Birthday present');
     expect(card).toMatchObject({ amount_balance: 25_000 - 9_990, amount_pending: 0 });
     await page.close();
   });
 
   it('voids a card issued by mistake: its value comes back off and its number stops working', async () => {
-    const page = await browser.newPage();
-    await setUpTill(page, server);
+    const page = await till.browser.newPage();
+    await setUpTill(page, till.server);
     await page.getByRole('button', { name: 'Gift cards (manager)' }).click();
     await page.getByLabel('Manager code').fill(MANAGER_CODE);
     await page.getByRole('button', { name: 'Unlock' }).click();
@@ -83,8 +72,7 @@ describe.runIf(chromiumAvailable())('gift cards from the manager screen in Chrom
     await page.getByLabel('Card number').fill(token);
     await page.getByRole('button', { name: 'Look up' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not recognised/);
-    const api = await adminApi(server);
-    const all = await api.call<{ cards: Array<{ amount: number; status: string; amount_balance: number }> }>('GET', '/wallets/cards?limit=100&include_deleted=true');
+    const all = await till.api.call<{ cards: Array<{ amount: number; status: string; amount_balance: number }> }>('GET', '/wallets/cards?limit=100&include_deleted=true');
     expect(all.cards.filter((c) => c.amount === 100_000)).toEqual([expect.objectContaining({ status: 'deleted', amount_balance: 0 })]);
     await page.close();
   });

@@ -1,7 +1,8 @@
-/** What a cashier does on the till, as page actions. */
+/** What a cashier does on the till, as page actions; and the set-up every till suite shares. */
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
-import type { TillServer } from './till-server.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { launchBrowser, type Browser } from './browser.ts';
+import { startTillServer, type TillServer } from './till-server.ts';
 
 export const MANAGER_CODE = '2468';
 
@@ -35,6 +36,9 @@ export async function scan(page: Page, code: string): Promise<void> {
 
 export const cartLines = (page: Page) => page.getByTestId('cart-line').allTextContents();
 
+/** The text under a test id, with white space (money's no-break spaces too) as single plain spaces. */
+export const textOf = async (page: Page, testId: string): Promise<string> => ((await page.getByTestId(testId).first().textContent()) ?? '').replace(/\s+/g, ' ');
+
 /** Server-side helpers with the back-office client. */
 export async function adminApi(server: TillServer) {
   const res = await fetch(`${server.url}/v1/accounts/T12345678/auth/token`, {
@@ -53,6 +57,48 @@ export async function adminApi(server: TillServer) {
     return (await r.json()) as T;
   };
   return { call };
+}
+
+export type AdminApi = Awaited<ReturnType<typeof adminApi>>;
+
+export interface TillSuite {
+  readonly server: TillServer;
+  readonly browser: Browser;
+  readonly api: AdminApi;
+}
+
+/**
+ * A till server, Chromium and the back-office API for the calling describe block: started in its
+ * beforeAll, closed in its afterAll. Read the fields inside tests, once they exist.
+ */
+export function tillSuite(): TillSuite {
+  let server: TillServer | null = null;
+  let browser: Browser | null = null;
+  let api: AdminApi | null = null;
+  beforeAll(async () => {
+    server = await startTillServer();
+    browser = await launchBrowser();
+    api = await adminApi(server);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const ready = <T>(value: T | null, what: string): T => {
+    if (value === null) throw new Error(`the till suite's ${what} is not started (used outside a test?)`);
+    return value;
+  };
+  return {
+    get server() {
+      return ready(server, 'server');
+    },
+    get browser() {
+      return ready(browser, 'browser');
+    },
+    get api() {
+      return ready(api, 'admin API');
+    },
+  };
 }
 
 /** Pays the whole amount due in exact cash and waits until the till says the sale is complete. */
