@@ -11,14 +11,12 @@
  * a start is then ~0.5 s of loading plus the server's own start (migrations check, routes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import pg from 'pg';
-import { dropDatabase } from '../support/databases.ts';
+import { createDatabase } from '../support/databases.ts';
 import { openDb, type Db } from '../../sync-server/src/db/connect.ts';
 import { migrateToLatest } from '../../sync-server/src/db/migrations.ts';
 import { freePort } from '../bench/server-process.ts';
@@ -51,17 +49,8 @@ async function freshDatabase(name: ChaosDbName): Promise<{ url: string; dispose:
   }
   const adminUrl = process.env.TEST_PG_URL;
   if (adminUrl === undefined || adminUrl === '') throw new Error('the PostgreSQL chaos run needs TEST_PG_URL (run it through test/pg/with-postgres.sh)');
-  const db = `pos_chaos_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${db}`;
-  return {
-    url: u.toString(),
-    dispose: () => dropDatabase(adminUrl, db),
-  };
+  const created = await createDatabase(adminUrl, 'pos_chaos');
+  return { url: created.url, dispose: created.drop };
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -37,24 +37,33 @@ function postgresTarget(adminUrl: string): DbTarget {
   return {
     name: 'postgres',
     async create(opts) {
-      const name = `pos_t_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const u = new URL(adminUrl);
-      u.pathname = `/${name}`;
-      const db = openDb(u.toString(), opts);
+      const created = await createDatabase(adminUrl, 'pos_t');
+      const db = openDb(created.url, opts);
       return {
         db,
-        url: u.toString(),
+        url: created.url,
         dispose: async () => {
           await db.close();
-          await dropDatabase(adminUrl, name);
+          await created.drop();
         },
       };
     },
   };
+}
+
+/** A new, empty PostgreSQL database on the server `adminUrl` names: its URL, and how to drop it. */
+export async function createDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => dropDatabase(adminUrl, name) };
 }
 
 /**
@@ -64,7 +73,7 @@ function postgresTarget(adminUrl: string): DbTarget {
  * terminated" (seen in CI). The test cluster grants pg_signal_backend; against any other server
  * the worker is gone within moments, so a refusal is retried before it counts.
  */
-export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   try {
