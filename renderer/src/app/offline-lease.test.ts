@@ -1,13 +1,12 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BehaviorSubject } from 'rxjs';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import type { OfflineLeaseClaims } from '@pos/core';
 import { openPosDatabase, type PosDatabase } from '../db/database.ts';
 import { OFFLINE_TYP, type OfflinePublicKey } from '../features/giftcards/offline-signature.ts';
+import { signJws, testSigningKeys, type KeyPair } from '../features/giftcards/test-signing-keys.ts';
 import { startOfflineLeaseKeeper, type OfflineLeaseKeeper } from './offline-lease.ts';
 
-type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 let serverKey: KeyPair;
 let otherKey: KeyPair;
 let publicKey: OfflinePublicKey;
@@ -16,8 +15,7 @@ const claims = (n: number, over: Partial<OfflineLeaseClaims> = {}): OfflineLease
   lease_id: `lease-${n}`, account_id: 'T12345678', store_id: 'store-1', terminal_id: 'till-1', lookup_salt: 'salt', issued_at: '2026-11-24T10:00:00Z', expires_at: '2026-11-25T10:00:00Z',
   policy: { enabled: true, max_amount_per_card: 20_000, max_amount_per_terminal: 150_000, max_redemptions_per_card: 1, max_hours_since_sync: 24 }, ...over,
 });
-const sign = (c: object, key: KeyPair = serverKey, typ: string = OFFLINE_TYP.lease): Promise<string> =>
-  new CompactSign(new TextEncoder().encode(JSON.stringify(c))).setProtectedHeader({ alg: 'EdDSA', typ, kid: 'k1' }).sign(key.privateKey);
+const sign = (c: object, key: KeyPair = serverKey, typ: string = OFFLINE_TYP.lease): Promise<string> => signJws(c, typ, key);
 
 /** A server whose lease endpoint answers what `next` says (a body, or a whole response; unreachable when null). */
 function server() {
@@ -55,10 +53,7 @@ async function until(_k: OfflineLeaseKeeper, ok: () => boolean): Promise<void> {
 }
 
 beforeAll(async () => {
-  serverKey = await generateKeyPair('EdDSA', { extractable: true });
-  otherKey = await generateKeyPair('EdDSA', { extractable: true });
-  const jwk = await exportJWK(serverKey.publicKey);
-  publicKey = { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '', kid: 'k1' };
+  ({ server: serverKey, other: otherKey, publicKey } = await testSigningKeys());
 });
 beforeEach(async () => {
   name = `lease-${crypto.randomUUID()}`;

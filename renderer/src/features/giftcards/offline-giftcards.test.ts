@@ -1,11 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import type { GiftCardDoc, OfflineAllowanceClaims, OfflineGiftCardTender, OfflineLeaseClaims } from '@pos/core';
 import { openPosDatabase, type PosDatabase } from '../../db/database.ts';
 import type { HeldLease } from '../../app/offline-lease.ts';
 import { offlineLookupKey, offlinePinMatches, offlineSummary, watchOfflineGiftCards, type OfflineGiftCardRequest, type OfflineGiftCards } from './offline-giftcards.ts';
 import { OFFLINE_TYP, type OfflinePublicKey } from './offline-signature.ts';
+import { signJws, testSigningKeys, type KeyPair } from './test-signing-keys.ts';
 
 /**
  * Known vectors, computed with Node's own crypto (the server's way, sync-server/src/services/offline/derive.ts):
@@ -20,13 +20,11 @@ const PIN_CHECK = { salt: 'pin-salt', hash: 'f5bcb449cd07a21fc156ff9b25d920d2809
 const NOW = new Date('2026-11-24T10:00:00Z');
 const plain = (s: string): string => s.replace(/[\u00a0\u202f]/g, ' ');
 
-type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 let serverKey: KeyPair;
 let otherKey: KeyPair;
 let publicKey: OfflinePublicKey;
 
-const sign = (claims: object, typ: string, key: KeyPair = serverKey): Promise<string> =>
-  new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', typ, kid: 'k1' }).sign(key.privateKey);
+const sign = (claims: object, typ: string, key: KeyPair = serverKey): Promise<string> => signJws(claims, typ, key);
 
 const leaseClaims = (over: Partial<OfflineLeaseClaims['policy']> = {}, expires_at = '2026-11-24T13:12:30Z'): OfflineLeaseClaims => ({
   lease_id: 'l1', account_id: 'T12345678', store_id: 'T12345678', terminal_id: 'till-1', lookup_salt: SALT, issued_at: '2026-11-23T13:12:30Z', expires_at,
@@ -57,10 +55,7 @@ async function open(docs: Omit<GiftCardDoc, '_deleted'>[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  serverKey = await generateKeyPair('EdDSA', { extractable: true });
-  otherKey = await generateKeyPair('EdDSA', { extractable: true });
-  const jwk = await exportJWK(serverKey.publicKey);
-  publicKey = { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '', kid: 'k1' };
+  ({ server: serverKey, other: otherKey, publicKey } = await testSigningKeys());
 });
 afterEach(async () => {
   cards.close();
